@@ -1,0 +1,64 @@
+//! The few helpers every lesson of the coroutine course uses.
+//!
+//! Why this crate exists: every lesson makes the same three claims about a
+//! program — *what it printed*, *what ran when*, and *what it cost* — and
+//! every lesson should make them the same way, so that a learner can compare
+//! a greenlet with a tokio task on one picture and one table. So the lessons
+//! do not print, time or draw by themselves; they go through this crate:
+//!
+//! - [`trace`]: a cheap, thread-safe recorder of spans (a lane was running,
+//!   waiting or blocked from t₀ to t₁) and instant events (a print, a
+//!   switch) on one monotonic clock. Works the same from OS threads, `may`
+//!   coroutines and tokio tasks.
+//! - [`render`]: turns a recorded trace into an ASCII swim-lane chart for
+//!   the terminal (`--timeline`) or a self-contained SVG for the book
+//!   (`--svg PATH`).
+//! - [`transcript`]: the lessons' `print`. It prints a line, keeps it for
+//!   the tests (which compare transcripts without capturing stdout) and
+//!   marks it on the timeline.
+//! - [`measure`]: [`timed`], medians, and the `name=value unit` line format
+//!   that every lesson's `measure` subcommand prints and the tour parses.
+//!
+//! `shared` depends on no lesson, so any lesson may use it.
+//!
+//! ```
+//! use shared::{Trace, State, Transcript};
+//!
+//! let trace = Trace::new();
+//! let c1 = trace.lane("c1");
+//! let out = Transcript::quiet();
+//! {
+//!     let _eating = c1.span(State::Running, "eat 1");
+//!     out.say(&c1, "[c1] is eating baozi 1");
+//! }
+//! assert_eq!(out.lines(), ["[c1] is eating baozi 1"]);
+//! assert_eq!(trace.snapshot().spans_on("c1").count(), 1);
+//! ```
+
+pub mod measure;
+pub mod render;
+pub mod trace;
+pub mod transcript;
+
+pub use measure::{Figure, median, ns_per_iter, timed};
+pub use trace::{Event, EventKind, Lane, Snapshot, Span, State, Trace};
+pub use transcript::Transcript;
+
+/// The error type of the course: any error that can cross threads.
+///
+/// Lessons are small programs, not libraries with callers that match on
+/// error variants, so a boxed error is enough. Where a lesson *teaches* an
+/// error (resuming a finished generator, switching to a dead greenlet), it
+/// defines its own enum and that enum converts into this with `?`.
+pub type Error = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with the course's [`Error`] as the default error type.
+///
+/// ```
+/// fn parse_baozi(s: &str) -> shared::Result<u32> {
+///     Ok(s.parse()?)
+/// }
+/// assert_eq!(parse_baozi("5").unwrap(), 5);
+/// assert!(parse_baozi("five").is_err());
+/// ```
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,72 @@
+//! Pictures of a recorded trace: ASCII for the terminal, SVG for the book.
+//!
+//! Both renderers draw the same thing: one row per lane, time running left
+//! to right from the trace's origin, each span coloured (or lettered) by its
+//! [`State`](crate::State), marks as ticks, a time axis in milliseconds and a
+//! legend. Lessons do not call them directly: their CLIs flatten
+//! [`TimelineArgs`] into their own flags, and call [`TimelineArgs::show`]
+//! after the run.
+
+mod ascii;
+mod svg;
+
+pub use ascii::ascii;
+pub use svg::svg;
+
+use crate::Trace;
+
+/// The `--timeline` and `--svg PATH` flags every lesson's CLI shares.
+///
+/// ```
+/// use clap::Parser;
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     timeline: shared::render::TimelineArgs,
+/// }
+/// let cli = Cli::parse_from(["demo", "--timeline", "--svg", "run.svg"]);
+/// assert!(cli.timeline.timeline);
+/// assert!(cli.timeline.wanted());
+/// ```
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct TimelineArgs {
+    /// Print an ASCII swim-lane chart of the run after it ends.
+    #[arg(long)]
+    pub timeline: bool,
+    /// Write an SVG swim-lane chart of the run to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub svg: Option<std::path::PathBuf>,
+}
+
+impl TimelineArgs {
+    /// Whether the run should be traced at all (tracing is off otherwise,
+    /// so an untraced run pays nothing).
+    pub fn wanted(&self) -> bool {
+        self.timeline || self.svg.is_some()
+    }
+
+    /// A trace that records only when a picture was asked for.
+    pub fn trace(&self) -> Trace {
+        if self.wanted() {
+            Trace::new()
+        } else {
+            Trace::disabled()
+        }
+    }
+
+    /// Prints the ASCII chart and/or writes the SVG, as asked.
+    pub fn show(&self, trace: &Trace, title: &str) -> crate::Result<()> {
+        let snapshot = trace.snapshot();
+        if self.timeline {
+            println!();
+            print!("{}", ascii(&snapshot, 80));
+        }
+        if let Some(path) = &self.svg {
+            std::fs::write(path, svg(&snapshot, title)).map_err(|e| {
+                format!("cannot write the SVG to {}: {e}", path.display())
+            })?;
+            eprintln!("wrote {}", path.display());
+        }
+        Ok(())
+    }
+}
