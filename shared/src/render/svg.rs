@@ -1,9 +1,376 @@
-//! The SVG swim-lane chart. (Being written: see the renderer task.)
+//! The SVG swim-lane chart: the picture of a real run that the book embeds.
+//!
+//! It draws what the ASCII chart draws, but with room for detail: every
+//! span is its own rectangle (hover it for its label, state and times),
+//! every mark a small tick, and nothing is merged into columns. The
+//! document is self-contained (its colours live in an embedded `<style>`,
+//! no fonts or scripts are fetched) so that it can be committed under
+//! `book/src/figures/` and shown by any browser or viewer.
+//!
+//! Why a white background rectangle: mdBook has dark themes, and an SVG
+//! with a transparent background would put our dark text on a dark page.
+//! With its own background the picture reads the same in every theme.
+//!
+//! Every piece of text that came from a trace (lane names, labels, the
+//! title) goes through [`escape`]: a print like `if a < b && c > d` is a
+//! perfectly good label, and must not break the XML.
 
-use crate::Snapshot;
+use crate::trace::LaneId;
+use crate::{EventKind, Snapshot, State};
 
-/// Draws `snapshot` as a self-contained SVG document.
+use super::ascii::{Ticks, format_ms};
+
+/// The width of the picture, in pixels: about the width of an mdBook page.
+const WIDTH: f64 = 800.0;
+/// The blank border around everything.
+const PAD: f64 = 16.0;
+/// Room at the top for the title.
+const TITLE_HEIGHT: f64 = 40.0;
+/// The height of one lane's row, and of the bar drawn inside it.
+const LANE_HEIGHT: f64 = 24.0;
+const BAR_HEIGHT: f64 = 16.0;
+/// Roughly how wide one character of the 12 px monospace font is.
+const CHAR_WIDTH: f64 = 7.2;
+/// Lane names longer than this are cut (with `…`) to keep the chart wide.
+const NAME_MAX: usize = 24;
+/// At most this many steps on the time axis.
+const MAX_TICKS: usize = 8;
+
+/// Colours per state, and the fonts. Green for running and red for
+/// blocked are the colours the course's pictures use everywhere; waiting
+/// is a pale blue, because a wait is the background the rest stands on.
+const STYLE: &str = "
+    .background { fill: #ffffff; }
+    text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
+           monospace; font-size: 12px; fill: #222222; }
+    .title { font-size: 15px; font-weight: bold; }
+    .lane { fill: #f2f2f2; }
+    .running { fill: #2e9d4a; }
+    .waiting { fill: #a8c8ec; }
+    .blocked { fill: #d93636; }
+    .mark { stroke: #222222; stroke-width: 1.5; }
+    .axis { stroke: #888888; stroke-width: 1; }
+    .tick { fill: #555555; }
+    .note { fill: #888888; font-style: italic; }
+";
+
+/// Draws `snapshot` as a self-contained SVG 1.1 document.
+///
+/// The picture is 800 pixels wide and as tall as its lanes need: a title,
+/// one row per lane (even a lane that recorded nothing), a time axis in
+/// milliseconds and a legend. Each span is one
+/// `<rect class="span running">` (or `waiting`, `blocked`) with a
+/// tooltip, so the file can also be read by a test or a script. Spans
+/// shorter than a pixel are still drawn one pixel wide.
+///
+/// ```
+/// use shared::{State, Trace};
+/// use std::time::Duration;
+///
+/// let ms = Duration::from_millis;
+/// let trace = Trace::new();
+/// let c1 = trace.lane("c1");
+/// c1.record_span(State::Running, "eat 1", ms(0), ms(50));
+/// c1.record_span(State::Blocked, "time.sleep", ms(50), ms(100));
+///
+/// let svg = shared::render::svg(&trace.snapshot(), "baozi & threads");
+/// assert!(svg.contains("<title>baozi &amp; threads</title>"));
+/// assert_eq!(svg.matches("<rect class=\"span ").count(), 2);
+/// assert!(svg.trim_end().ends_with("</svg>"));
+/// ```
 pub fn svg(snapshot: &Snapshot, title: &str) -> String {
-    let _ = (snapshot, title);
-    String::new()
+    let lane_count = snapshot
+        .events
+        .iter()
+        .map(|e| e.lane.0 + 1)
+        .max()
+        .unwrap_or(0)
+        .max(snapshot.lanes.len());
+    let names: Vec<String> = (0..lane_count)
+        .map(|i| short_name(snapshot.lane_name(LaneId(i))))
+        .collect();
+
+    // The chart starts right of the longest name and ends at the border.
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let chart = Chart {
+        left: PAD + CHAR_WIDTH * longest as f64 + 8.0,
+        right: WIDTH - PAD,
+        total_ns: match snapshot.duration().as_nanos() {
+            // Same convention as the ASCII chart: a run of zero length
+            // is drawn as one millisecond.
+            0 => 1_000_000,
+            ns => ns,
+        },
+    };
+    let lanes_top = TITLE_HEIGHT;
+    // At least one row's height, so that an empty trace's note has room.
+    let rows = lane_count.max(1);
+    let axis_y = lanes_top + LANE_HEIGHT * rows as f64 + 6.0;
+    let legend_y = axis_y + 40.0;
+    let height = legend_y + 12.0 + PAD;
+
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
+         width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">\n",
+        w = px(WIDTH),
+        h = px(height),
+    ));
+    // The first `<title>` child is the document's accessible name, and
+    // what a browser tab shows when the file is opened on its own.
+    out.push_str(&format!("<title>{}</title>\n", escape(title)));
+    out.push_str(&format!("<style>{STYLE}</style>\n"));
+    out.push_str(&format!(
+        "<rect class=\"background\" x=\"0\" y=\"0\" width=\"{}\" \
+         height=\"{}\"/>\n",
+        px(WIDTH),
+        px(height),
+    ));
+    out.push_str(&format!(
+        "<text class=\"title\" x=\"{}\" y=\"26\">{}</text>\n",
+        px(PAD),
+        escape(title),
+    ));
+
+    // One row per lane: a pale band, and the name right-aligned before it.
+    for (i, name) in names.iter().enumerate() {
+        let top = lanes_top + LANE_HEIGHT * i as f64;
+        out.push_str(&format!(
+            "<rect class=\"lane\" x=\"{}\" y=\"{}\" width=\"{}\" \
+             height=\"{}\"/>\n",
+            px(chart.left),
+            px(top + 1.0),
+            px(chart.right - chart.left),
+            px(LANE_HEIGHT - 2.0),
+        ));
+        out.push_str(&format!(
+            "<text class=\"name\" x=\"{}\" y=\"{}\" \
+             text-anchor=\"end\">{}</text>\n",
+            px(chart.left - 8.0),
+            px(top + LANE_HEIGHT / 2.0 + 4.0),
+            escape(name),
+        ));
+    }
+
+    // Spans first, then marks, so that a mark is never hidden under a bar.
+    for event in &snapshot.events {
+        let EventKind::Span { state, end } = event.kind else {
+            continue;
+        };
+        let top = lanes_top + LANE_HEIGHT * event.lane.0 as f64;
+        let x = chart.x(event.start.as_nanos());
+        // A span shorter than a pixel still gets one: a 1 µs blocking
+        // call is exactly what a reader may be looking for.
+        let width = (chart.x(end.as_nanos()) - x).max(1.0);
+        out.push_str(&format!(
+            "<rect class=\"span {state}\" x=\"{}\" y=\"{}\" width=\"{}\" \
+             height=\"{}\"><title>{}: {state}, {}\u{2013}{} ms</title>\
+             </rect>\n",
+            px(x),
+            px(top + (LANE_HEIGHT - BAR_HEIGHT) / 2.0),
+            px(width),
+            px(BAR_HEIGHT),
+            escape(&event.label),
+            format_ms(event.start.as_nanos(), 3),
+            format_ms(end.as_nanos(), 3),
+        ));
+    }
+    for mark in snapshot.marks() {
+        let top = lanes_top + LANE_HEIGHT * mark.lane.0 as f64;
+        let x = px(chart.x(mark.start.as_nanos()));
+        out.push_str(&format!(
+            "<line class=\"mark\" x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\">\
+             <title>{}: mark, {} ms</title></line>\n",
+            px(top + 1.0),
+            px(top + 9.0),
+            escape(&mark.label),
+            format_ms(mark.start.as_nanos(), 3),
+        ));
+    }
+    if snapshot.events.is_empty() {
+        out.push_str(&format!(
+            "<text class=\"note\" x=\"{}\" y=\"{}\">(empty trace: nothing \
+             was recorded)</text>\n",
+            px(chart.left + 8.0),
+            px(lanes_top + 16.0),
+        ));
+    }
+
+    out.push_str(&axis(&chart, axis_y));
+    out.push_str(&legend(chart.left, legend_y));
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Where the time axis lies on the page.
+struct Chart {
+    /// The x of time 0 and of the end of the run.
+    left: f64,
+    right: f64,
+    /// The length of the run in nanoseconds (never zero).
+    total_ns: u128,
+}
+
+impl Chart {
+    /// The x coordinate of an instant.
+    fn x(&self, ns: u128) -> f64 {
+        let fraction = ns as f64 / self.total_ns as f64;
+        self.left + fraction * (self.right - self.left)
+    }
+}
+
+/// The time axis: a line under the lanes, a tick at each round time
+/// (the same times as the ASCII chart's) and at the end. Every tick gets
+/// a label unless the label would print over another one.
+fn axis(chart: &Chart, y: f64) -> String {
+    let ticks = Ticks::new(chart.total_ns, MAX_TICKS);
+    let mut out = format!(
+        "<line class=\"axis\" x1=\"{}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\"/>\n",
+        px(chart.left),
+        px(chart.right),
+        y = px(y),
+    );
+    // The end goes first, so that a round tick just before the end gives
+    // way to the run's real length rather than the other way round. The
+    // first label starts at its tick, the last ends at its tick, and the
+    // others are centred on theirs.
+    let mut wanted = vec![(chart.total_ns, "end")];
+    wanted.extend(ticks.inside(chart.total_ns).map(|ns| {
+        let anchor = if ns == 0 { "start" } else { "middle" };
+        (ns, anchor)
+    }));
+    let mut taken: Vec<(f64, f64)> = Vec::new();
+    for (ns, anchor) in wanted {
+        let x = chart.x(ns);
+        let label = ticks.label(ns);
+        let width = CHAR_WIDTH * label.len() as f64;
+        let (from, to) = match anchor {
+            "start" => (x, x + width),
+            "end" => (x - width, x),
+            _ => (x - width / 2.0, x + width / 2.0),
+        };
+        out.push_str(&format!(
+            "<line class=\"axis\" x1=\"{x}\" y1=\"{}\" x2=\"{x}\" \
+             y2=\"{}\"/>\n",
+            px(y),
+            px(y + 4.0),
+            x = px(x),
+        ));
+        // Keep at least a character's width between two labels.
+        let gap = CHAR_WIDTH;
+        if taken.iter().all(|&(a, b)| to + gap <= a || b + gap <= from) {
+            taken.push((from, to));
+            out.push_str(&format!(
+                "<text class=\"tick\" x=\"{}\" y=\"{}\" \
+                 text-anchor=\"{anchor}\">{label}</text>\n",
+                px(x),
+                px(y + 16.0),
+            ));
+        }
+    }
+    out
+}
+
+/// The legend: a swatch per state and a tick for marks, in one line.
+fn legend(left: f64, y: f64) -> String {
+    let mut out = String::new();
+    let mut x = left;
+    for state in State::ALL {
+        out.push_str(&format!(
+            "<rect class=\"key {state}\" x=\"{}\" y=\"{}\" width=\"12\" \
+             height=\"12\"/>\n<text x=\"{}\" y=\"{}\">{state}</text>\n",
+            px(x),
+            px(y - 10.0),
+            px(x + 17.0),
+            px(y),
+        ));
+        x += 96.0;
+    }
+    out.push_str(&format!(
+        "<line class=\"mark\" x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\"/>\n\
+         <text x=\"{}\" y=\"{}\">mark (a print, a switch)</text>\n",
+        px(y - 10.0),
+        px(y + 2.0),
+        px(x + 17.0),
+        px(y),
+        x = px(x + 6.0),
+    ));
+    out
+}
+
+/// A lane name cut to [`NAME_MAX`] characters, with `…` when it was cut.
+fn short_name(name: &str) -> String {
+    if name.chars().count() <= NAME_MAX {
+        name.to_owned()
+    } else {
+        let mut cut: String = name.chars().take(NAME_MAX - 1).collect();
+        cut.push('\u{2026}');
+        cut
+    }
+}
+
+/// A coordinate with at most one decimal, and none when it is whole: short,
+/// and the same text on every machine.
+fn px(v: f64) -> String {
+    let text = format!("{v:.1}");
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_owned(),
+        None => text,
+    }
+}
+
+/// Makes `text` safe inside an XML element or a quoted attribute.
+///
+/// The five special characters become entities. Control characters (an
+/// ANSI colour code in a printed line, say) are not allowed in XML 1.0 at
+/// all, not even as entities, so they become `\u{FFFD}`, the replacement
+/// character, and the picture still opens.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            // U+FFFE and U+FFFF are not characters at all, to XML.
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                out.push('\u{FFFD}')
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_handles_the_five_and_control_characters() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
+        assert_eq!(escape("\x1b[32mok"), "\u{FFFD}[32mok");
+    }
+
+    #[test]
+    fn coordinates_are_short_and_stable() {
+        assert_eq!(px(16.0), "16");
+        assert_eq!(px(1.0 / 3.0), "0.3");
+        assert_eq!(px(799.96), "800");
+    }
+
+    #[test]
+    fn long_names_are_cut() {
+        assert_eq!(short_name("c1"), "c1");
+        let cut = short_name("a-lane-name-that-goes-on-and-on");
+        assert_eq!(cut.chars().count(), NAME_MAX);
+        assert!(cut.ends_with('\u{2026}'));
+    }
 }
