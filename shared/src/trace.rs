@@ -50,7 +50,8 @@ pub enum State {
 
 impl State {
     /// Every state, in legend order.
-    pub const ALL: [State; 3] = [State::Running, State::Waiting, State::Blocked];
+    pub const ALL: [State; 3] =
+        [State::Running, State::Waiting, State::Blocked];
 
     /// The lower-case name used in legends and SVG classes.
     pub fn name(self) -> &'static str {
@@ -402,11 +403,7 @@ impl Snapshot {
 
     /// The end of the last event: the length of the run.
     pub fn duration(&self) -> Duration {
-        self.events
-            .iter()
-            .map(Event::end)
-            .max()
-            .unwrap_or_default()
+        self.events.iter().map(Event::end).max().unwrap_or_default()
     }
 }
 

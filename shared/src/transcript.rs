@@ -111,8 +111,11 @@ impl Transcript {
         if lane.trace().is_enabled() {
             lane.mark(line.clone());
         }
-        let mut lines =
-            self.inner.lines.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut lines = self
+            .inner
+            .lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if self.inner.echo {
             let shown = self.coloured(&line);
             // A closed pipe (`| head`) is not an error worth a panic trace:
@@ -171,11 +174,8 @@ mod tests {
 
     #[test]
     fn colour_wraps_the_tag_only_when_enabled() {
-        let plain = Transcript::build(
-            true,
-            false,
-            vec![("[p]".into(), Colour::Green)],
-        );
+        let plain =
+            Transcript::build(true, false, vec![("[p]".into(), Colour::Green)]);
         assert_eq!(plain.coloured("[p] hi"), "[p] hi");
         let tty =
             Transcript::build(true, true, vec![("[p]".into(), Colour::Green)]);

@@ -1,0 +1,60 @@
+# Short recipes for learners. Never required: each recipe is one plain cargo
+# (or mdbook) command, shown in the README.
+
+# Pass recipe arguments to the shell as "$1", "$2", … so flags keep their
+# quoting.
+set positional-arguments
+
+# List the recipes.
+default:
+    @just --list
+
+# Run lesson N (`just run 1 --baozi 3`): finds lessons/lesson-0N-*.
+run N *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! [[ "$1" =~ ^[0-9]+$ ]]; then
+        echo "usage: just run N [ARGS...], with N a lesson number such as 1" >&2
+        exit 2
+    fi
+    # 10#: read "08" as eight, not as a bad octal number.
+    nn=$(printf '%02d' "$((10#$1))")
+    shift
+    dirs=(lessons/lesson-"$nn"-*)
+    if [ ! -d "${dirs[0]}" ]; then
+        echo "no lesson $nn: there is no folder lessons/lesson-$nn-*" >&2
+        exit 1
+    fi
+    cargo run -p "$(basename "${dirs[0]}")" -- "$@"
+
+# Serve the book with live reload (needs `cargo install mdbook --locked`).
+book:
+    mdbook serve book
+
+# Build the book into book/book.
+book-build:
+    mdbook build book
+
+# Run every test, including the book build and the tidiness checks.
+test:
+    cargo test --workspace
+
+# Run all criterion benches.
+bench:
+    cargo bench -p benches
+
+# Run one short bench (a few seconds).
+bench-quick:
+    cargo bench -p benches --bench generator -- --warm-up-time 1 --measurement-time 2
+
+# Run every lesson's measured mode and print the comparison table.
+tour:
+    cargo run --release -p lesson-00-tour
+
+# Regenerate the book's figures (book/src/figures/*.svg) from real runs.
+figures:
+    cargo run --release -p lesson-01-yield -- --baozi 3 --eat-ms 100 --svg book/src/figures/01-baozi-blocking.svg
+
+# Run what CI runs: fmt check, clippy, tests.
+ci:
+    bash .ci/run
