@@ -48,10 +48,10 @@ impl Figure {
     }
 }
 
-/// Prints `name=value unit`, with as many decimals as the size of the value
-/// deserves: `4.13 ns`, `41.3 ns`, `413 ns`.
-impl fmt::Display for Figure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Figure {
+    /// `value unit`, with as many decimals as the size of the value
+    /// deserves: `4.12 ns`, `41.2 ns`, `412 ns`, `0.0123 ns`.
+    pub fn value_text(&self) -> String {
         let v = self.value;
         let decimals = match v.abs() {
             a if a >= 100.0 || a == 0.0 => 0,
@@ -59,7 +59,14 @@ impl fmt::Display for Figure {
             a if a >= 0.1 => 2,
             _ => 4,
         };
-        write!(f, "{}={v:.decimals$} {}", self.name, self.unit)
+        format!("{v:.decimals$} {}", self.unit)
+    }
+}
+
+/// Prints `name=value unit`, the value as [`Figure::value_text`] shows it.
+impl fmt::Display for Figure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.name, self.value_text())
     }
 }
 

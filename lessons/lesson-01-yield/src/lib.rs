@@ -606,7 +606,8 @@ fn catch(step: impl FnOnce()) -> Result<(), String> {
 /// reply, so exactly one of producer and consumer runs at a time and the
 /// transcript is the same as the coroutine's. Why not an unbounded
 /// channel? The producer would run ahead and print `making baozi 5` before
-/// `c1` had eaten 1: that is a queue (lesson 06), not a generator.
+/// `c1` had eaten 1: that is a queue (the
+/// producer/consumer queues lesson), not a generator.
 pub struct ThreadConsumer {
     name: String,
     // `None` is Python's `next()`, `Some(n)` is `send(n)`. In an `Option`

@@ -13,6 +13,8 @@ mod svg;
 pub use ascii::ascii;
 pub use svg::svg;
 
+use std::io::Write;
+
 use crate::Trace;
 
 /// The `--timeline` and `--svg PATH` flags every lesson's CLI shares.
@@ -58,8 +60,10 @@ impl TimelineArgs {
     pub fn show(&self, trace: &Trace, title: &str) -> crate::Result<()> {
         let snapshot = trace.snapshot();
         if self.timeline {
-            println!();
-            print!("{}", ascii(&snapshot, 80));
+            // Like `Transcript::say`: a reader that hung up (`| head`) has
+            // seen what it wanted, so a broken pipe is not an error.
+            let chart = ascii(&snapshot, 80);
+            let _ = writeln!(std::io::stdout().lock(), "\n{chart}");
         }
         if let Some(path) = &self.svg {
             std::fs::write(path, svg(&snapshot, title)).map_err(|e| {
