@@ -13,9 +13,12 @@
 //! allocation for `&'static str` labels, amortised O(1) growth), so threads
 //! that record at the same moment wait for each other for tens of
 //! nanoseconds, never across a sleep or an IO wait. On the course machine
-//! (2 cores, x86_64) one uncontended event costs about 40 ns and a disabled
-//! trace about 1 ns (`cargo bench -p benches --bench trace`), against the
-//! microseconds to seconds that the lessons' spans last.
+//! (2-core x86_64 VM) an uncontended mark costs about 55 ns and a span
+//! about 65 ns, half of it reading the clock (`Instant::now` is 27 ns
+//! there), and a disabled trace 0.3 ns (`cargo bench -p benches --bench
+//! trace`): small against the microseconds to seconds that the lessons'
+//! spans last, and far too big for a 4 ns switch, which is why measured
+//! loops use [`Trace::disabled`].
 //!
 //! Why a mutex and not a lock-free queue: a lock that is held for one push
 //! is uncontended almost always, it is what `std` gives us, and it keeps the
@@ -166,7 +169,7 @@ impl Trace {
     }
 
     /// A trace that records nothing: for measured loops, where even a
-    /// 40 ns push would distort a 4 ns switch.
+    /// 55 ns push would distort a 4 ns switch.
     pub fn disabled() -> Trace {
         Trace::with_enabled(false)
     }

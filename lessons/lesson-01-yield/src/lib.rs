@@ -78,8 +78,10 @@
 //! - `measure`: a send to the coroutine costs a few nanoseconds (a stack
 //!   switch there and back), to the state machine a fraction of one (it is
 //!   a plain call that inlines into the producer's loop), to the thread
-//!   several microseconds (two trips through the kernel's scheduler): three
-//!   orders of magnitude apart, for the same transcript.
+//!   microseconds (two trips through the kernel's scheduler; tens of them
+//!   when the other thread sits on another, idle core, a few under
+//!   `taskset -c 0`): three or more orders of magnitude apart, for the
+//!   same transcript.
 //! - Python insists that the first resume carries no value
 //!   (`TypeError: can't send non-None value to a just-started generator`):
 //!   the first resume runs the body from its first line to its first
@@ -896,13 +898,20 @@ pub fn run(config: &Config) -> shared::Result<Run> {
 /// The eater of the measurements: touches the baozi so the optimiser
 /// cannot delete the send, and does nothing else, so what is timed is the
 /// pause and resume itself.
-fn nibble(_name: &str, baozi: u32) {
+pub fn nibble(_name: &str, baozi: u32) {
     std::hint::black_box(baozi);
 }
 
-/// `sends` sends to one started consumer. Generic, not `dyn`: each variant
-/// gets its own copy of this loop, with `send` inlined where it can be.
-fn send_many<C: Consumer>(consumer: &mut C, sends: u64) {
+/// The measured loop: `sends` sends to one started consumer. Generic, not
+/// `dyn`: each variant gets its own copy of this loop, with `send` inlined
+/// where it can be. [`measure`] and the criterion bench
+/// (`benches/benches/generator.rs`) both time this loop, so their figures
+/// measure the same thing.
+///
+/// # Panics
+///
+/// If a send fails: measure only consumers whose eater cannot panic.
+pub fn send_many<C: Consumer>(consumer: &mut C, sends: u64) {
     let mut baozi = 0u32;
     for _ in 0..sends {
         baozi = baozi.wrapping_add(1);
