@@ -40,7 +40,7 @@ pub mod render;
 pub mod trace;
 pub mod transcript;
 
-pub use measure::{Figure, median, ns_per_iter, timed};
+pub use measure::{Figure, median, ns_per_iter, print_figures, timed};
 pub use trace::{Event, EventKind, Lane, Snapshot, Span, State, Trace};
 pub use transcript::Transcript;
 

@@ -111,6 +111,22 @@ impl FromStr for Figure {
     }
 }
 
+/// Prints figures one per line as `name=value unit`: what every lesson's
+/// `measure` subcommand does with what its library measured.
+///
+/// A reader that hangs up (`measure | head -1`) has what it wanted, so a
+/// closed pipe ends the printing quietly instead of panicking as
+/// `println!` would.
+pub fn print_figures(figures: &[Figure]) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    for figure in figures {
+        if writeln!(stdout, "{figure}").is_err() {
+            break;
+        }
+    }
+}
+
 /// Runs `f` once and returns its result with the wall time it took.
 ///
 /// ```

@@ -352,6 +352,18 @@ impl Snapshot {
         self.lanes.get(id.0).map_or("?", String::as_str)
     }
 
+    /// How many lanes to draw: every named lane, and any lane id an event
+    /// uses beyond them (a hand-built snapshot may have events on lanes it
+    /// has no name for; renderers draw those as `?` rather than drop them).
+    pub fn lane_count(&self) -> usize {
+        self.events
+            .iter()
+            .map(|e| e.lane.0 + 1)
+            .max()
+            .unwrap_or(0)
+            .max(self.lanes.len())
+    }
+
     /// The id of the lane called `name`, if it exists.
     pub fn lane_id(&self, name: &str) -> Option<LaneId> {
         self.lanes.iter().position(|l| l == name).map(LaneId)

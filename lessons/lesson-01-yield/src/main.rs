@@ -4,7 +4,6 @@
 //! scale it up or switch the consumers' implementation; `measure` prints
 //! the cost of one `send` in the `name=value unit` format the tour reads.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::builder::RangedI64ValueParser;
@@ -92,14 +91,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Measure { sends, rounds }) => {
-            let mut stdout = std::io::stdout().lock();
-            for figure in measure(sends, rounds) {
-                // `writeln!`, not `println!`: a reader that hangs up
-                // (`| head -1`) has what it wanted; that is no panic.
-                if writeln!(stdout, "{figure}").is_err() {
-                    break;
-                }
-            }
+            shared::print_figures(&measure(sends, rounds));
             Ok(())
         }
         None => demo(&cli),

@@ -92,16 +92,7 @@ pub fn ascii(snapshot: &Snapshot, width: usize) -> String {
     }
     let width = width.max(MIN_WIDTH);
 
-    // A hand-built snapshot may have events on lanes it has no name for;
-    // draw those too (named "?") rather than silently drop them.
-    let lane_count = snapshot
-        .events
-        .iter()
-        .map(|e| e.lane.0 + 1)
-        .max()
-        .unwrap_or(0)
-        .max(snapshot.lanes.len());
-    let names: Vec<String> = (0..lane_count)
+    let names: Vec<String> = (0..snapshot.lane_count())
         .map(|i| lane_label(snapshot.lane_name(crate::trace::LaneId(i))))
         .collect();
     let name_width = names.iter().map(String::len).max().unwrap_or(0);

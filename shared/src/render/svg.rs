@@ -79,14 +79,7 @@ const STYLE: &str = "
 /// assert!(svg.trim_end().ends_with("</svg>"));
 /// ```
 pub fn svg(snapshot: &Snapshot, title: &str) -> String {
-    let lane_count = snapshot
-        .events
-        .iter()
-        .map(|e| e.lane.0 + 1)
-        .max()
-        .unwrap_or(0)
-        .max(snapshot.lanes.len());
-    let names: Vec<String> = (0..lane_count)
+    let names: Vec<String> = (0..snapshot.lane_count())
         .map(|i| short_name(snapshot.lane_name(LaneId(i))))
         .collect();
 
@@ -104,7 +97,7 @@ pub fn svg(snapshot: &Snapshot, title: &str) -> String {
     };
     let lanes_top = TITLE_HEIGHT;
     // At least one row's height, so that an empty trace's note has room.
-    let rows = lane_count.max(1);
+    let rows = names.len().max(1);
     let axis_y = lanes_top + LANE_HEIGHT * rows as f64 + 6.0;
     let legend_y = axis_y + 40.0;
     let height = legend_y + 12.0 + PAD;
