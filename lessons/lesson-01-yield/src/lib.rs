@@ -110,49 +110,6 @@ use shared::{Figure, Lane, State, Trace, Transcript};
 pub const STACK_SIZE: usize = 1024 * 1024;
 
 // ANCHOR: generator
-/// What went wrong when resuming a generator (or anything that pretends to
-/// be one). Every variant names the generator, so a message that reaches
-/// `main` says which consumer it was.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum GeneratorError {
-    /// `send` before `start`. Python: `TypeError: can't send non-None value
-    /// to a just-started generator`.
-    NotStarted {
-        /// The generator's name.
-        name: String,
-    },
-    /// `start` twice. (Python's `next()` on a running generator would
-    /// send `None`; a typed generator has no `None` to send.)
-    AlreadyStarted {
-        /// The generator's name.
-        name: String,
-    },
-    /// Resumed after its body returned or panicked. Python raises
-    /// `StopIteration` again; we return this instead of panicking.
-    Finished {
-        /// The generator's name.
-        name: String,
-    },
-    /// The body panicked. The panic was caught at the resume, so it
-    /// reaches the caller as a value; the generator is finished after it.
-    Panicked {
-        /// The generator's name.
-        name: String,
-        /// The panic's message.
-        message: String,
-    },
-}
-
-/// What a resume gave back: Python's `yield value`, or `return value`
-/// (which Python delivers as `StopIteration(value)`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Resumed<Y, R> {
-    /// The body stopped at a `yield` and can be resumed again.
-    Yielded(Y),
-    /// The body returned; the generator is finished.
-    Returned(R),
-}
-
 /// A Python-style generator: a body that runs on its own stack and stops
 /// at every [`Co::yield_`] until it is resumed. `S` is what `send` passes
 /// in (the value of Python's `yield` expression), `Y` what the body
@@ -267,6 +224,49 @@ impl<S: 'static, Y: 'static, R: 'static> Generator<S, Y, R> {
     }
 }
 // ANCHOR_END: generator
+
+/// What went wrong when resuming a generator (or anything that pretends to
+/// be one). Every variant names the generator, so a message that reaches
+/// `main` says which consumer it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GeneratorError {
+    /// `send` before `start`. Python: `TypeError: can't send non-None value
+    /// to a just-started generator`.
+    NotStarted {
+        /// The generator's name.
+        name: String,
+    },
+    /// `start` twice. (Python's `next()` on a running generator would
+    /// send `None`; a typed generator has no `None` to send.)
+    AlreadyStarted {
+        /// The generator's name.
+        name: String,
+    },
+    /// Resumed after its body returned or panicked. Python raises
+    /// `StopIteration` again; we return this instead of panicking.
+    Finished {
+        /// The generator's name.
+        name: String,
+    },
+    /// The body panicked. The panic was caught at the resume, so it
+    /// reaches the caller as a value; the generator is finished after it.
+    Panicked {
+        /// The generator's name.
+        name: String,
+        /// The panic's message.
+        message: String,
+    },
+}
+
+/// What a resume gave back: Python's `yield value`, or `return value`
+/// (which Python delivers as `StopIteration(value)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resumed<Y, R> {
+    /// The body stopped at a `yield` and can be resumed again.
+    Yielded(Y),
+    /// The body returned; the generator is finished.
+    Returned(R),
+}
 
 impl<S, Y, R> Generator<S, Y, R> {
     fn finished(&self) -> GeneratorError {
