@@ -13,10 +13,9 @@
 //! allocation for `&'static str` labels, amortised O(1) growth), so threads
 //! that record at the same moment wait for each other for tens of
 //! nanoseconds, never across a sleep or an IO wait. On the course machine
-//! (2-core x86_64 VM) an uncontended mark costs about 55 ns and a span
-//! about 65 ns, half of it reading the clock (`Instant::now` is 27 ns
-//! there), and a disabled trace 0.3 ns (`cargo bench -p benches --bench
-//! trace`): small against the microseconds to seconds that the lessons'
+//! (2-core x86_64 VM) an uncontended mark costs 55 to 65 ns and a span 65
+//! to 90 ns, half of it reading the clock (`Instant::now` is 27 ns there),
+//! and a disabled trace 0.3 ns (`cargo bench -p benches --bench trace`): small against the microseconds to seconds that the lessons'
 //! spans last, and far too big for a 4 ns switch, which is why measured
 //! loops use [`Trace::disabled`].
 //!
@@ -169,7 +168,7 @@ impl Trace {
     }
 
     /// A trace that records nothing: for measured loops, where even a
-    /// 55 ns push would distort a 4 ns switch.
+    /// 60 ns push would distort a 4 ns switch.
     pub fn disabled() -> Trace {
         Trace::with_enabled(false)
     }
