@@ -5,8 +5,9 @@
 //! (a stack switch there and back), the hand-written state machine ≤ 1 ns
 //! (a call that inlines into the loop), and the thread pretending to be a
 //! generator shown for contrast (two trips through the kernel's scheduler,
-//! microseconds). Python's generator `send` is about 45 ns on the same
-//! machine.
+//! microseconds). For scale, CPython 3.11's generator `send` measured
+//! 22 ns on the same machine (`timeit` of `send(1)` into a bare
+//! `x = yield` loop, best of 5 × 2,000,000).
 //!
 //! ```text
 //! cargo bench -p benches --bench generator
