@@ -164,16 +164,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Trace {
     /// A trace whose clock starts now.
     pub fn new() -> Trace {
-        Trace::with_enabled(true)
+        Trace::recording(true)
     }
 
     /// A trace that records nothing: for measured loops, where even a
     /// 60 ns push would distort a 4 ns switch.
     pub fn disabled() -> Trace {
-        Trace::with_enabled(false)
+        Trace::recording(false)
     }
 
-    fn with_enabled(enabled: bool) -> Trace {
+    /// A trace that records only if `enabled`: what a lesson builds from
+    /// its `--timeline`/`--svg` flags, so an untraced run pays nothing.
+    pub fn recording(enabled: bool) -> Trace {
         Trace {
             inner: Arc::new(Inner {
                 origin: Instant::now(),

@@ -866,11 +866,7 @@ pub fn run(config: &Config) -> shared::Result<Run> {
     if config.consumers == 0 {
         return Err("the producer needs at least one consumer".into());
     }
-    let trace = if config.trace {
-        Trace::new()
-    } else {
-        Trace::disabled()
-    };
+    let trace = Trace::recording(config.trace);
     let out = if config.echo {
         Transcript::stdout()
     } else {

@@ -41,19 +41,10 @@ pub struct TimelineArgs {
 }
 
 impl TimelineArgs {
-    /// Whether the run should be traced at all (tracing is off otherwise,
-    /// so an untraced run pays nothing).
+    /// Whether the run should be traced at all: pass it to
+    /// [`Trace::recording`], so an untraced run pays nothing.
     pub fn wanted(&self) -> bool {
         self.timeline || self.svg.is_some()
-    }
-
-    /// A trace that records only when a picture was asked for.
-    pub fn trace(&self) -> Trace {
-        if self.wanted() {
-            Trace::new()
-        } else {
-            Trace::disabled()
-        }
     }
 
     /// Prints the ASCII chart and/or writes the SVG, as asked.
