@@ -1,0 +1,3 @@
+//! Work in progress: replaced by the issue that builds it.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Lesson 02 CLI (work in progress).
+
+fn main() {}

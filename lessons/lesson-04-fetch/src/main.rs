@@ -1,0 +1,3 @@
+//! Lesson 04 CLI (work in progress).
+
+fn main() {}

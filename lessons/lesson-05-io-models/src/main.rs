@@ -1,0 +1,3 @@
+//! Lesson 05 CLI (work in progress).
+
+fn main() {}

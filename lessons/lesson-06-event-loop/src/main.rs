@@ -1,0 +1,3 @@
+//! Lesson 06 CLI (work in progress).
+
+fn main() {}
