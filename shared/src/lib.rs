@@ -18,6 +18,8 @@
 //!   marks it on the timeline.
 //! - [`measure`]: [`timed`], medians, and the `name=value unit` line format
 //!   that every lesson's `measure` subcommand prints and the tour parses.
+//! - [`delay_server`]: a real HTTP/1.1 server on loopback whose
+//!   `/delay/{ms}` answers late on purpose, counting requests in flight.
 //!
 //! `shared` depends on no lesson, so any lesson may use it.
 //!
@@ -35,11 +37,13 @@
 //! assert_eq!(trace.snapshot().spans_on("c1").count(), 1);
 //! ```
 
+pub mod delay_server;
 pub mod measure;
 pub mod render;
 pub mod trace;
 pub mod transcript;
 
+pub use delay_server::DelayServer;
 pub use measure::{Figure, median, ns_per_iter, print_figures, timed};
 pub use trace::{Event, EventKind, Lane, Snapshot, Span, State, Trace};
 pub use transcript::Transcript;

@@ -1,0 +1,199 @@
+//! The "unpatched `urlopen`": a tiny blocking HTTP/1.1 GET over
+//! [`std::net::TcpStream`], used only by the pitfall strategy.
+//!
+//! Why not `reqwest::blocking` for the pitfall? Because reqwest refuses to
+//! be misused that way: every blocking call first checks that the thread
+//! is not driving a tokio runtime, and *panics* if it is ("Cannot start a
+//! runtime from within a runtime").
+//! That panic is a kindness, but it hides the lesson. Python's `urlopen`
+//! has no such guard: without `monkey.patch_all()` it simply calls the
+//! blocking `socket.recv`, and every greenlet on the thread stops with it.
+//! This function does exactly that, in Rust: `connect`, `write`, `read`,
+//! each one a system call that parks the calling OS thread until the
+//! kernel has an answer. Called inside a tokio task, it stops the runtime's
+//! thread, and with it every other task.
+//!
+//! It is deliberately small: one request per connection
+//! (`Connection: close`), the body read to the end, chunked bodies
+//! decoded, no TLS (an `https` URL is refused with a clear error).
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use crate::{FetchError, Outcome, parse_url};
+
+/// The most a response may hold: enough for any page, and a bound so that
+/// a misbehaving server cannot fill the memory.
+const MAX_RESPONSE: u64 = 64 << 20;
+
+// ANCHOR: urlopen
+/// Fetches `url` with plain blocking socket calls and returns the body's
+/// length: what Python's unpatched `urlopen(url).read()` does. Every call
+/// below that can wait (`connect`, `write_all`, `read`) parks the calling
+/// OS thread until the kernel answers or `timeout` runs out.
+pub fn urlopen(url: &str, timeout: Duration) -> Outcome {
+    let url = parse_url(url)?;
+    if url.scheme() != "http" {
+        return Err(FetchError::BadUrl(
+            "the unpatched urlopen speaks plain http only".into(),
+        ));
+    }
+    let deadline = Instant::now() + timeout;
+    let left = || {
+        deadline
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or(FetchError::Timeout(timeout))
+    };
+
+    // DNS, then connect: both block this thread.
+    let addrs = url
+        .socket_addrs(|| None)
+        .map_err(|e| FetchError::Connect(e.to_string()))?;
+    let mut last = io::Error::other("the host has no address");
+    let mut stream = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, left()?) {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => last = e,
+        }
+    }
+    let mut stream = stream.ok_or_else(|| io_error(last, timeout))?;
+
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => return Err(FetchError::BadUrl("no host".into())),
+    };
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let request = format!(
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\n\
+         User-Agent: lesson-04-fetch\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .set_write_timeout(Some(left()?))
+        .and_then(|()| stream.write_all(request.as_bytes()))
+        .map_err(|e| io_error(e, timeout))?;
+
+    // Read until the server closes: `Connection: close` makes the end of
+    // the stream the end of the answer. Each `read` blocks the thread.
+    let mut response = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        stream
+            .set_read_timeout(Some(left()?))
+            .map_err(|e| io_error(e, timeout))?;
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => response.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(e, timeout)),
+        }
+        if response.len() as u64 > MAX_RESPONSE {
+            return Err(FetchError::Other("response over 64 MiB".into()));
+        }
+    }
+    body_length(&response)
+}
+// ANCHOR_END: urlopen
+
+/// A socket error, as a fetch error: a refusal or a reset is a connection
+/// problem, a read that outlived its timeout is a timeout.
+fn io_error(e: io::Error, timeout: Duration) -> FetchError {
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+            FetchError::Timeout(timeout)
+        }
+        io::ErrorKind::ConnectionRefused
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::HostUnreachable
+        | io::ErrorKind::NetworkUnreachable => {
+            FetchError::Connect(e.to_string())
+        }
+        _ => FetchError::Other(e.to_string()),
+    }
+}
+
+/// Checks the status line and returns the length of the body, decoding a
+/// chunked body if the server sent one.
+fn body_length(response: &[u8]) -> Outcome {
+    let malformed = || FetchError::Other("malformed HTTP response".into());
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(malformed)?;
+    let head =
+        std::str::from_utf8(&response[..split]).map_err(|_| malformed())?;
+    let body = &response[split + 4..];
+    let mut lines = head.split("\r\n");
+    // "HTTP/1.1 200 OK": the code is the second word, the reason the rest.
+    let status = lines.next().ok_or_else(malformed)?;
+    let mut words = status.splitn(3, ' ');
+    let code: u16 = words
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(malformed)?;
+    if !(200..300).contains(&code) {
+        let reason = words.next().unwrap_or("").to_owned();
+        return Err(FetchError::Status(code, reason));
+    }
+    let chunked = lines.any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("transfer-encoding")
+                && value.to_ascii_lowercase().contains("chunked")
+        })
+    });
+    if chunked {
+        dechunked_length(body).ok_or_else(malformed)
+    } else {
+        Ok(body.len())
+    }
+}
+
+/// The length of a chunked body: `size-in-hex\r\n data \r\n`, repeated,
+/// ending with a chunk of size 0.
+fn dechunked_length(mut body: &[u8]) -> Option<usize> {
+    let mut total = 0usize;
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&body[..line_end]).ok()?;
+        // Chunk extensions (`1a;name=value`) are allowed and ignored.
+        let size_hex = size_text.split(';').next()?.trim();
+        let size = usize::from_str_radix(size_hex, 16).ok()?;
+        if size == 0 {
+            return Some(total);
+        }
+        let start = line_end + 2;
+        body = body.get(start + size + 2..)?;
+        total += size;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_chunked_bodies_are_measured() {
+        let plain = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        assert_eq!(body_length(plain).unwrap(), 5);
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+                        5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n";
+        assert_eq!(body_length(chunked).unwrap(), 11);
+    }
+
+    #[test]
+    fn an_error_status_is_an_error_with_its_reason() {
+        let answer = b"HTTP/1.1 500 Internal Server Error\r\n\r\noops";
+        let error = body_length(answer).unwrap_err();
+        assert_eq!(error.to_string(), "HTTP 500 Internal Server Error");
+        assert!(body_length(b"garbage").is_err());
+    }
+}

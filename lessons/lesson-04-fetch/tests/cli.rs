@@ -1,0 +1,143 @@
+//! The binary: the seed's transcript with no arguments, one line per
+//! failed URL and a failing exit status, clear errors for bad flags, and
+//! `measure` lines the tour can parse.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+
+use shared::Figure;
+
+fn lesson(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lesson-04-fetch"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn no_arguments_print_the_seed_transcript_and_a_table() {
+    let output = lesson(&[]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    let addr = common::first_addr(&stdout);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    assert_eq!(common::masked(&stdout, &addr), common::DEMO);
+    assert!(output.stderr.is_empty());
+}
+
+#[test]
+fn a_failed_url_is_one_line_and_the_status_is_1() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let refused = format!("http://127.0.0.1:{port}/");
+    let output =
+        lesson(&["--strategy", "tokio", "--url", &refused, "--url", "nope"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    let failed: Vec<_> = stdout
+        .lines()
+        .filter(|l| l.starts_with("nothing received from "))
+        .collect();
+    assert_eq!(failed.len(), 2, "{stdout}");
+    assert!(stdout.contains(&format!(
+        "nothing received from {refused}: cannot connect: Connection refused"
+    )));
+    assert!(stdout.contains("nothing received from nope: bad URL: "));
+    assert_eq!(stderr, "error: 2 of 2 fetches failed\n");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn bad_flags_give_one_clear_error_and_status_2() {
+    for (args, flag) in [
+        (vec!["--urls", "0"], "--urls"),
+        (vec!["--urls", "-3"], "--urls"),
+        (vec!["--delay-ms", "-1"], "--delay-ms"),
+        (vec!["--concurrency", "0"], "--concurrency"),
+        (vec!["--strategy", "fast"], "--strategy"),
+        (vec!["--url", "http://x/", "--urls", "3"], "--url"),
+        (vec!["serve", "--port", "70000"], "--port"),
+    ] {
+        let output = lesson(&args);
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        let errors: Vec<_> =
+            stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        assert!(errors[0].contains(flag), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_taken_port_for_serve_is_one_error_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = lesson(&["serve", "--port", &port]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: cannot listen on 127.0.0.1:"));
+}
+
+#[test]
+fn many_urls_print_a_summary_instead_of_every_line() {
+    let output =
+        lesson(&["--strategy", "tokio", "--urls", "200", "--delay-ms", "20"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    assert!(!stdout.contains("GET: "), "{stdout}");
+    assert!(stdout.contains("tokio: 200 of 200 fetched."), "{stdout}");
+}
+
+#[test]
+fn the_timeline_draws_one_lane_per_request() {
+    let output = lesson(&["--urls", "2", "--delay-ms", "10", "--timeline"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    for lane in ["seq 1 10ms", "seq 2 10ms", "tokio 2 10ms"] {
+        assert!(stdout.contains(lane), "no lane {lane:?} in {stdout}");
+    }
+}
+
+#[test]
+fn measure_prints_figures_the_tour_can_parse() {
+    let output = lesson(&[
+        "measure",
+        "--urls",
+        "2",
+        "--delay-ms",
+        "1",
+        "--rounds",
+        "1",
+        "--scale-urls",
+        "10",
+    ]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{stdout}");
+    let figures: Vec<Figure> =
+        stdout.lines().map(|l| l.parse().unwrap()).collect();
+    let names: Vec<_> = figures.iter().map(|f| f.name.as_str()).collect();
+    for name in [
+        "wall_ms_sequential",
+        "wall_ms_threads",
+        "wall_ms_rayon",
+        "wall_ms_tokio",
+        "wall_ms_blocking_in_tokio",
+        "peak_in_flight_tokio",
+        "speedup_tokio",
+        "wall_ms_tokio_scale_first",
+        "wall_ms_tokio_scale",
+        "scale_urls",
+    ] {
+        assert!(names.contains(&name), "no {name} in {names:?}");
+    }
+    assert!(figures.iter().all(|f| f.value >= 0.0));
+}

@@ -1,0 +1,67 @@
+//! What the tests share: the seed's transcript with local URLs, and a way
+//! to compare transcripts whose port and timings change from run to run.
+
+#![allow(dead_code, reason = "each test file uses a part of this module")]
+
+/// What the demo prints with no arguments, the server's address written
+/// `ADDR` and every measured time (a decimal number) written `#`.
+pub(crate) const DEMO: &str = "\
+GET: http://ADDR/delay/300
+11 bytes received from http://ADDR/delay/300.
+GET: http://ADDR/delay/200
+11 bytes received from http://ADDR/delay/200.
+GET: http://ADDR/delay/100
+11 bytes received from http://ADDR/delay/100.
+sequential cost # s
+GET: http://ADDR/delay/300
+GET: http://ADDR/delay/200
+GET: http://ADDR/delay/100
+11 bytes received from http://ADDR/delay/100.
+11 bytes received from http://ADDR/delay/200.
+11 bytes received from http://ADDR/delay/300.
+tokio cost # s
+
+strategy                      wall time  speedup  peak in flight
+sequential                      # s    #x               1
+tokio                           # s    #x               3
+";
+
+/// `text` with `addr` written `ADDR` and every decimal number (digits, a
+/// dot, digits) written `#`; whole numbers (byte counts, peaks) stay.
+pub(crate) fn masked(text: &str, addr: &str) -> String {
+    let text = text.replace(addr, "ADDR");
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let decimal = i > start
+            && i + 1 < chars.len()
+            && chars[i] == '.'
+            && chars[i + 1].is_ascii_digit();
+        if decimal {
+            i += 1;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            out.push('#');
+        } else if i > start {
+            out.extend(&chars[start..i]);
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The `127.0.0.1:PORT` of the first URL in `text`.
+pub(crate) fn first_addr(text: &str) -> String {
+    let from = text.find("http://").expect("a URL in the output") + 7;
+    let rest = &text[from..];
+    let end = rest.find('/').expect("a path after the address");
+    rest[..end].to_owned()
+}
