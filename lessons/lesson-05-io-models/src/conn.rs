@@ -1,0 +1,237 @@
+//! One connection of a non-blocking server: the socket and its output
+//! queue, the seed's `message_queues[s]`.
+//!
+//! The seed keeps a `queue.Queue` of messages per socket and calls
+//! `s.send(next_msg.upper())` once per writable event. Two things go wrong
+//! there, and [`Conn`] handles both:
+//!
+//! - `send` returns how many bytes the kernel took, which may be fewer
+//!   than it was given (the socket's send buffer is full: a big message, a
+//!   slow reader). The seed ignores the count and loses the rest. Here the
+//!   queue is a byte buffer with a cursor, and a partial write just moves
+//!   the cursor; the next writable event sends the rest.
+//! - `recv` returning `b""` means the peer closed its side. The seed's
+//!   first server appends the empty string to the queue and goes round
+//!   again: the socket stays readable (end of file is always readable), so
+//!   it spins forever. Here end of file stops reading; the connection is
+//!   closed once what was queued has been written.
+//!
+//! The protocol itself is [`upper`]: a byte-wise transform, so it does not
+//! matter where a read happens to cut the stream.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+
+use crate::Tally;
+
+/// Bytes read per `read` call. Smaller than a 64 KiB message on purpose:
+/// big messages arrive in several reads, as they do in real servers.
+pub const READ_BUF: usize = 16 * 1024;
+
+/// Once this much output is queued, a connection stops reading until the
+/// queue drains: without this limit a client that sends and never reads
+/// would make the server buffer without end (back-pressure).
+pub const QUEUE_LIMIT: usize = 256 * 1024;
+
+/// The protocol: upper-case ASCII letters, leave every other byte alone.
+pub fn upper(bytes: &mut [u8]) {
+    bytes.make_ascii_uppercase();
+}
+
+/// What a read or write did to the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Bytes moved.
+    Moved(usize),
+    /// The kernel had nothing for us (`EAGAIN`/`EWOULDBLOCK`).
+    WouldBlock,
+    /// The connection is over: end of file on read, or an error (reset,
+    /// broken pipe). The caller closes it.
+    Closed,
+}
+
+/// A non-blocking connection and its output queue.
+#[derive(Debug)]
+pub struct Conn {
+    /// The socket (non-blocking).
+    pub stream: TcpStream,
+    /// `c1`, `c2`, ... in accept order: the trace's label.
+    pub name: String,
+    out: Vec<u8>,
+    sent: usize,
+    eof: bool,
+    failed: bool,
+}
+
+impl Conn {
+    /// Wraps an accepted, already non-blocking socket.
+    pub fn new(stream: TcpStream, name: String) -> Conn {
+        Conn {
+            stream,
+            name,
+            out: Vec::new(),
+            sent: 0,
+            eof: false,
+            failed: false,
+        }
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.out.len() - self.sent
+    }
+
+    /// Whether the server should ask to hear when this socket is readable:
+    /// not after end of file, and not while the queue is full.
+    pub fn wants_read(&self) -> bool {
+        !self.eof && !self.failed && self.queued() < QUEUE_LIMIT
+    }
+
+    /// Whether the server should ask to hear when this socket is writable:
+    /// only while something is queued. Asking always would make a
+    /// level-triggered wait return at once every time (a socket with room
+    /// in its send buffer is always writable): a busy loop in disguise.
+    pub fn wants_write(&self) -> bool {
+        !self.failed && self.queued() > 0
+    }
+
+    /// Whether the connection is finished: it failed, or the peer closed
+    /// and everything queued has been written.
+    pub fn is_done(&self) -> bool {
+        self.failed || (self.eof && self.queued() == 0)
+    }
+
+    // ANCHOR: conn_queue
+    /// One `read` call: what is readable is upper-cased into the queue.
+    pub(crate) fn read_once(
+        &mut self,
+        buf: &mut [u8],
+        tally: &mut Tally<'_>,
+    ) -> Progress {
+        tally.call();
+        match self.stream.read(buf) {
+            // End of file: Python's `recv` returning `b""`.
+            Ok(0) => {
+                self.eof = true;
+                if self.is_done() {
+                    Progress::Closed
+                } else {
+                    Progress::Moved(0)
+                }
+            }
+            Ok(n) => {
+                upper(&mut buf[..n]);
+                self.out.extend_from_slice(&buf[..n]);
+                Progress::Moved(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Progress::WouldBlock
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                Progress::Moved(0)
+            }
+            // A reset (the client vanished mid-message): nothing to answer.
+            Err(_) => {
+                self.failed = true;
+                Progress::Closed
+            }
+        }
+    }
+
+    /// One `write` call of what is queued. A partial write keeps the rest.
+    pub(crate) fn write_once(&mut self, tally: &mut Tally<'_>) -> Progress {
+        if self.queued() == 0 {
+            return Progress::Moved(0);
+        }
+        tally.call();
+        match self.stream.write(&self.out[self.sent..]) {
+            Ok(n) => {
+                self.sent += n;
+                if self.sent == self.out.len() {
+                    // Everything went: reuse the buffer from the start.
+                    self.out.clear();
+                    self.sent = 0;
+                }
+                if self.is_done() {
+                    Progress::Closed
+                } else {
+                    Progress::Moved(n)
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Progress::WouldBlock
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                Progress::Moved(0)
+            }
+            // Broken pipe or reset: the reader is gone.
+            Err(_) => {
+                self.failed = true;
+                Progress::Closed
+            }
+        }
+    }
+    // ANCHOR_END: conn_queue
+}
+
+/// Accepts every connection waiting on a non-blocking listener (until
+/// `EAGAIN`, at most 128 in one go so one burst cannot starve the
+/// connections already open), made non-blocking and handed to `add`.
+///
+/// Why a loop and not the seed's one `accept` per readiness: with 200
+/// clients connecting at once, one accept per `select` costs 200 rounds
+/// of `select` over a growing set; the loop costs one round.
+pub(crate) fn accept_ready(
+    listener: &std::net::TcpListener,
+    control: &crate::Control,
+    tally: &mut Tally<'_>,
+    mut add: impl FnMut(Conn),
+) {
+    for _ in 0..128 {
+        tally.call();
+        match listener.accept() {
+            Ok((stream, _)) => {
+                // Linux: an accepted socket does not inherit O_NONBLOCK.
+                tally.call();
+                if stream.set_nonblocking(true).is_err() {
+                    continue;
+                }
+                let _ = stream.set_nodelay(true);
+                let id = control.accepted();
+                add(Conn::new(stream, format!("c{id}")));
+            }
+            // `WouldBlock`: nobody else is waiting. Any other error (the
+            // client gave up, out of fds for a moment): try next round.
+            Err(_) => return,
+        }
+    }
+}
+
+impl Conn {
+    /// What a readiness loop does with one ready socket: one read if it
+    /// is readable (and we want to read), one write if it is writable
+    /// (and something is queued). Level-triggered: whatever is left is
+    /// reported again by the next wait.
+    pub(crate) fn on_ready(
+        &mut self,
+        readable: bool,
+        writable: bool,
+        buf: &mut [u8],
+        tally: &mut Tally<'_>,
+        lane: &shared::Lane,
+    ) {
+        use shared::State;
+        if readable && self.wants_read() {
+            let _copy = crate::span(lane, State::Running, || {
+                format!("{} recv", self.name)
+            });
+            self.read_once(buf, tally);
+        }
+        if writable && self.wants_write() {
+            let _send = crate::span(lane, State::Running, || {
+                format!("{} send", self.name)
+            });
+            self.write_once(tally);
+        }
+    }
+}

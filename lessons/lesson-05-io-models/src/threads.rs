@@ -1,0 +1,66 @@
+//! Thread per connection: blocking sockets, one OS thread for each client.
+//!
+//! The code of each connection is exactly the blocking model's
+//! [`serve_one`](crate::blocking): read, upper-case, write. What changes is
+//! that the accepting thread hands every connection to a new thread, so a
+//! silent client only stops its own thread. The kernel's scheduler does the
+//! switching between clients: it puts a thread to sleep in `read` and
+//! wakes it when data arrives.
+//!
+//! The price is a thread per client: a stack (8 MiB of address space, a
+//! few pages of real memory), a kernel task, and a context switch every
+//! time the kernel changes which client it serves. Thousands are fine;
+//! the C10K problem is about tens of thousands.
+//!
+//! Why `std::thread::scope`: the connection threads borrow the `Control`
+//! (to register for shutdown and to count), and the scope guarantees every
+//! one of them has finished before `serve` returns, so stopping the server
+//! really joins every thread, as `Server`'s drop promises.
+
+use std::net::TcpListener;
+
+use shared::State;
+
+use crate::blocking::serve_one;
+use crate::{Control, span};
+
+// ANCHOR: threads
+/// Accepts in this thread; serves each client in a thread of its own.
+pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
+    let accept_lane = control.trace().lane("acceptor");
+    std::thread::scope(|scope| {
+        let mut tally = control.tally();
+        loop {
+            tally.call();
+            let accepted = {
+                let _wait =
+                    span(&accept_lane, State::Blocked, || "accept".into());
+                listener.accept()
+            };
+            if control.is_stopped() {
+                // The scope joins every connection thread on the way out;
+                // `stop` has already shut their sockets down.
+                return Ok(());
+            }
+            let Ok((stream, _)) = accepted else { continue };
+            let id = control.accepted();
+            let lane = control.trace().lane(format!("thread c{id}"));
+            let spawned = std::thread::Builder::new()
+                .name(format!("conn-c{id}"))
+                .spawn_scoped(scope, move || {
+                    let mut tally = control.tally();
+                    if control.track(id, &stream) {
+                        serve_one(stream, id, &lane, &mut tally);
+                    }
+                    control.untrack(id);
+                });
+            // Out of threads (or memory): this client is dropped (the
+            // stream went into the failed closure and is closed), the
+            // others are still served.
+            if let Err(error) = spawned {
+                eprintln!("[server] no thread for c{id}: {error}");
+            }
+        }
+    })
+}
+// ANCHOR_END: threads
