@@ -1,3 +1,244 @@
-//! Lesson 06 CLI (work in progress).
+//! `cargo run -p lesson-06-event-loop`: the seed's selectors server and
+//! client, then (as subcommands) the gevent demo on our runtime, the echo
+//! server on our runtime or tokio's, a load generator, and `measure`.
 
-fn main() {}
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::builder::RangedI64ValueParser;
+use clap::{Parser, Subcommand};
+use lesson_06_event_loop::{
+    EchoServer, Engine, drive, gevent_demo, measure, selector_demo,
+    slow_clients,
+};
+use shared::render::TimelineArgs;
+use shared::{Trace, Transcript};
+
+/// An event loop from scratch: a selector, a reactor, an executor.
+#[derive(Debug, Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    timeline: TimelineArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The seed's selectors server with the seed's client (the default).
+    Selector {
+        #[command(flatten)]
+        timeline: TimelineArgs,
+    },
+    /// The seed's gevent foo/bar/func3 demo, on our runtime.
+    Gevent {
+        /// Multiplies the sleeps (1: the seed's 2 s and 1 s).
+        #[arg(
+            long,
+            value_name = "F",
+            default_value_t = 1.0,
+            allow_negative_numbers = true
+        )]
+        scale: f64,
+        #[command(flatten)]
+        timeline: TimelineArgs,
+    },
+    /// A few slow clients against our runtime's echo server, traced.
+    Slow {
+        /// How many clients.
+        #[arg(
+            long,
+            value_name = "C",
+            allow_negative_numbers = true,
+            default_value_t = 3,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=20),
+        )]
+        clients: usize,
+        /// Each client's pause between its two messages, in ms.
+        #[arg(
+            long,
+            value_name = "MS",
+            allow_negative_numbers = true,
+            default_value_t = 30,
+            value_parser = RangedI64ValueParser::<u64>::new().range(0..=10_000),
+        )]
+        pause_ms: u64,
+        #[command(flatten)]
+        timeline: TimelineArgs,
+    },
+    /// Serve the uppercase echo on 127.0.0.1 for a while.
+    Serve {
+        /// Which event loop.
+        #[arg(long, value_enum, default_value_t = Engine::Ours)]
+        engine: Engine,
+        /// The port (0: any free one; the address is printed).
+        #[arg(
+            long,
+            value_name = "P",
+            default_value_t = 10_000,
+            allow_negative_numbers = true
+        )]
+        port: u16,
+        /// Stop after this many seconds.
+        #[arg(
+            long,
+            value_name = "S",
+            allow_negative_numbers = true,
+            default_value_t = 60,
+            value_parser = RangedI64ValueParser::<u64>::new().range(1..=86_400),
+        )]
+        secs: u64,
+    },
+    /// Start a server in-process and drive it: C clients × R round trips.
+    Load {
+        /// Which event loop serves.
+        #[arg(long, value_enum, default_value_t = Engine::Ours)]
+        engine: Engine,
+        /// Concurrent client connections.
+        #[arg(
+            long,
+            value_name = "C",
+            allow_negative_numbers = true,
+            default_value_t = 100,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=2_000),
+        )]
+        clients: usize,
+        /// Round trips per client.
+        #[arg(
+            long,
+            value_name = "R",
+            allow_negative_numbers = true,
+            default_value_t = 1_000,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
+        )]
+        messages: usize,
+        /// Picture the server's tasks (ours only).
+        #[command(flatten)]
+        timeline: TimelineArgs,
+    },
+    /// Round trips per second, ours and tokio's, as `name=value unit`.
+    Measure {
+        /// Concurrent client connections.
+        #[arg(
+            long,
+            value_name = "C",
+            allow_negative_numbers = true,
+            default_value_t = 100,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=2_000),
+        )]
+        clients: usize,
+        /// Round trips per client.
+        #[arg(
+            long,
+            value_name = "R",
+            allow_negative_numbers = true,
+            default_value_t = 1_000,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
+        )]
+        messages: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => selector(&cli.timeline),
+        Some(Command::Selector { timeline }) => selector(&timeline),
+        Some(Command::Gevent { scale, timeline }) => gevent(scale, &timeline),
+        Some(Command::Slow {
+            clients,
+            pause_ms,
+            timeline,
+        }) => slow(clients, pause_ms, &timeline),
+        Some(Command::Serve { engine, port, secs }) => {
+            serve(engine, port, secs)
+        }
+        Some(Command::Load {
+            engine,
+            clients,
+            messages,
+            timeline,
+        }) => load(engine, clients, messages, &timeline),
+        Some(Command::Measure { clients, messages }) => {
+            let figures = measure(clients, messages);
+            shared::print_figures(&figures);
+            if figures.len() == 3 {
+                Ok(())
+            } else {
+                Err("some engine could not be measured (see above)".into())
+            }
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn selector(timeline: &TimelineArgs) -> shared::Result<()> {
+    let trace = Trace::recording(timeline.wanted());
+    selector_demo(&Transcript::stdout(), &trace)?;
+    timeline.show(&trace, "lesson 06: the seed's selectors server and client")
+}
+
+fn gevent(scale: f64, timeline: &TimelineArgs) -> shared::Result<()> {
+    let trace = Trace::recording(timeline.wanted());
+    gevent_demo(scale, &Transcript::stdout(), &trace)?;
+    let title =
+        format!("lesson 06: foo, bar, func3 on our runtime (scale {scale})");
+    timeline.show(&trace, &title)
+}
+
+fn slow(
+    clients: usize,
+    pause_ms: u64,
+    timeline: &TimelineArgs,
+) -> shared::Result<()> {
+    let trace = Trace::recording(timeline.wanted());
+    slow_clients(clients, pause_ms, &trace, &Transcript::stdout())?;
+    let title = format!(
+        "lesson 06: {clients} slow clients, one thread, our runtime \
+         (pause {pause_ms} ms)"
+    );
+    timeline.show(&trace, &title)
+}
+
+fn serve(engine: Engine, port: u16, secs: u64) -> shared::Result<()> {
+    let server = EchoServer::start_on(engine, port, Trace::disabled())?;
+    println!(
+        "[main] {engine} echo server on {} for {secs} s (try: nc {} {})",
+        server.addr(),
+        server.addr().ip(),
+        server.addr().port()
+    );
+    std::thread::sleep(Duration::from_secs(secs));
+    server.stop()
+}
+
+fn load(
+    engine: Engine,
+    clients: usize,
+    messages: usize,
+    timeline: &TimelineArgs,
+) -> shared::Result<()> {
+    let trace = Trace::recording(timeline.wanted() && engine == Engine::Ours);
+    let server = EchoServer::start_on(engine, 0, trace.clone())?;
+    let report = drive(server.addr(), clients, messages)?;
+    server.stop()?;
+    println!(
+        "[main] {engine}: {clients} clients x {messages} messages: \
+         {} round trips in {:.1} ms = {:.0} round trips/s",
+        report.round_trips,
+        report.elapsed.as_secs_f64() * 1e3,
+        report.round_trips_per_sec()
+    );
+    let title = format!(
+        "lesson 06: echo on our runtime, {clients} clients x {messages} messages"
+    );
+    timeline.show(&trace, &title)
+}

@@ -1,0 +1,128 @@
+//! What the demos print: the gevent transcript exactly, the selectors
+//! exchange by its structure (ports and the interleaving of two threads
+//! differ from run to run).
+
+use lesson_06_event_loop::{gevent_demo, selector_demo};
+use shared::{State, Trace, Transcript};
+
+/// What gevent prints for the seed's foo/bar/func3 (lesson 03 prints the
+/// same six lines).
+const GEVENT: [&str; 6] = [
+    "Running in foo",
+    "Explicit context to bar",
+    "running func3",
+    "running func3 again",
+    "Implicit context switch back to bar",
+    "Explicit context switch to foo again",
+];
+
+#[test]
+fn foo_bar_func3_print_gevents_six_lines() {
+    let out = Transcript::quiet();
+    gevent_demo(0.05, &out, &Trace::disabled()).unwrap();
+    assert_eq!(out.lines(), GEVENT);
+}
+
+#[test]
+fn the_three_sleeps_overlap_on_one_thread() {
+    let trace = Trace::new();
+    gevent_demo(0.05, &Transcript::quiet(), &trace).unwrap();
+    let snap = trace.snapshot();
+    // foo and bar each wait once, and their waits overlap.
+    let waits: Vec<_> = ["foo", "bar"]
+        .iter()
+        .flat_map(|lane| snap.spans_on(lane))
+        .filter(|span| span.state() == Some(State::Waiting))
+        .collect();
+    assert_eq!(waits.len(), 2);
+    assert!(waits[0].overlaps(waits[1]));
+    // But no two tasks ever run at once: one thread.
+    let runs: Vec<_> = snap.spans_in(State::Running).collect();
+    assert_eq!(snap.peak_overlap(runs), 1);
+}
+
+#[test]
+fn a_scale_out_of_range_is_an_error() {
+    for scale in [0.0, -1.0, 1000.0, f64::NAN] {
+        let err = gevent_demo(scale, &Transcript::quiet(), &Trace::disabled());
+        assert!(err.unwrap_err().to_string().contains("scale"));
+    }
+}
+
+#[test]
+fn the_selectors_exchange_echoes_every_message_upper_cased() {
+    let out = Transcript::quiet();
+    selector_demo(&out, &Trace::disabled()).unwrap();
+    let lines = out.lines();
+    let server: Vec<_> =
+        lines.iter().filter(|l| l.starts_with("[server]")).collect();
+    let client: Vec<_> = lines
+        .iter()
+        .filter(|l| !l.starts_with("[server]"))
+        .collect();
+
+    // The client (lesson 05's seed client, untagged as in the seed):
+    // connect, then per message two sends and two replies.
+    assert!(client[0].starts_with("connecting to 127.0.0.1 port "));
+    let said: Vec<String> = client[1..]
+        .iter()
+        .map(|l| l.split_once(": ").unwrap().1.to_owned())
+        .collect();
+    let mut expected = Vec::new();
+    for message in ["This is the message. ", "It will be sent ", "in parts."] {
+        for _ in 0..2 {
+            expected.push(format!("sending \"b'{message}'\""));
+        }
+        for _ in 0..2 {
+            let upper = message.to_ascii_uppercase();
+            expected.push(format!("received \"b'{upper}'\""));
+        }
+    }
+    assert_eq!(said, expected);
+
+    // The server: two accepts, every message echoed to each connection,
+    // two closes.
+    let accepts = server
+        .iter()
+        .filter(|l| l.contains("accepted conn"))
+        .count();
+    let echoes = server.iter().filter(|l| l.contains("echoing b'")).count();
+    let closes = server.iter().filter(|l| l.contains("closing conn")).count();
+    assert_eq!((accepts, closes), (2, 2));
+    // TCP may hand a message over in pieces; on loopback it does not.
+    assert_eq!(echoes, 6);
+}
+
+/// The seed's picture of an event-driven server, as facts: three
+/// connections are open and waiting at once, yet the server's lanes
+/// (all on its one thread) never run two things at once.
+#[test]
+fn slow_clients_are_served_together_by_one_thread() {
+    let trace = Trace::new();
+    let out = Transcript::quiet();
+    lesson_06_event_loop::slow_clients(3, 60, &trace, &out).unwrap();
+    assert_eq!(out.lines().len(), 6, "two replies per client");
+    let snap = trace.snapshot();
+    let server_lanes =
+        ["reactor", "main", "accept", "conn 1", "conn 2", "conn 3"];
+    let on_server = |state| {
+        server_lanes
+            .iter()
+            .flat_map(|lane| snap.spans_on(lane))
+            .filter(move |span| span.state() == Some(state))
+            .collect::<Vec<_>>()
+    };
+    let conn_waits: Vec<_> = ["conn 1", "conn 2", "conn 3"]
+        .iter()
+        .flat_map(|lane| snap.spans_on(lane))
+        .filter(|span| span.state() == Some(State::Waiting))
+        .collect();
+    assert_eq!(snap.peak_overlap(conn_waits), 3, "all three wait at once");
+    assert_eq!(snap.peak_overlap(on_server(State::Running)), 1);
+    // The thread's only blocking call is `epoll_wait`.
+    assert!(
+        on_server(State::Blocked)
+            .iter()
+            .all(|span| span.label == "epoll_wait")
+    );
+}
