@@ -54,6 +54,17 @@ tour:
 # Regenerate the book's figures (book/src/figures/*.svg) from real runs.
 figures:
     cargo run --release -p lesson-01-yield -- --baozi 3 --eat-ms 100 --svg book/src/figures/01-baozi-blocking.svg
+    cargo run --release -p lesson-02-greenlet -- --svg book/src/figures/02-greenlet-switch.svg
+    cargo run --release -p lesson-02-greenlet -- --sleep-ms 100 --svg book/src/figures/02-greenlet-sleep.svg
+    cargo run --release -p lesson-04-fetch -- --svg book/src/figures/04-fetch-seq-vs-async.svg
+    cargo run --release -p lesson-04-fetch -- --strategy all --svg book/src/figures/04-fetch-all.svg
+    cargo run --release -p lesson-04-fetch -- sweep --svg book/src/figures/04-fetch-sweep.svg
+    cargo run --release -p lesson-05-io-models -- phases --svg book/src/figures/05-read-phases.svg
+    cargo run --release -p lesson-05-io-models -- servers --model blocking --svg book/src/figures/05-server-blocking.svg
+    cargo run --release -p lesson-05-io-models -- servers --model thread-per-connection --svg book/src/figures/05-server-threads.svg
+    cargo run --release -p lesson-05-io-models -- servers --model epoll --svg book/src/figures/05-server-epoll.svg
+    cargo run --release -p lesson-06-event-loop -- gevent --scale 0.1 --svg book/src/figures/06-gevent-runtime.svg
+    cargo run --release -p lesson-06-event-loop -- slow --svg book/src/figures/06-echo-slow-clients.svg
 
 # Run what CI runs: fmt check, clippy, tests.
 ci:

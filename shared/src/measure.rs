@@ -53,8 +53,10 @@ impl Figure {
     /// deserves: `4.12 ns`, `41.2 ns`, `412 ns`, `0.0123 ns`.
     pub fn value_text(&self) -> String {
         let v = self.value;
+        // Counts (requests, connections) are whole numbers: `3 requests`
+        // reads better than `3.00 requests`.
         let decimals = match v.abs() {
-            a if a >= 100.0 || a == 0.0 => 0,
+            a if a >= 100.0 || v.fract() == 0.0 => 0,
             a if a >= 10.0 => 1,
             a if a >= 0.1 => 2,
             _ => 4,

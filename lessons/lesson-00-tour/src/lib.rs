@@ -48,7 +48,8 @@ pub struct Row {
     pub lesson: &'static str,
     /// What is compared, in a few words (at most 26 characters).
     pub compared: &'static str,
-    /// The figures, as the lesson's `measure` printed them.
+    /// The figures, as the lesson's `measure` printed them (or the few
+    /// that matter, when a lesson measures dozens).
     pub figures: Vec<Figure>,
     /// The comparisons that matter, in words, one per line.
     pub ratios: Vec<String>,
@@ -66,11 +67,33 @@ pub struct Stop {
 
 /// Every lesson that exists, in course order.
 pub fn stops() -> Vec<Stop> {
-    vec![Stop {
-        number: 1,
-        title: "lesson 01: send into a generator",
-        run: lesson_01,
-    }]
+    vec![
+        Stop {
+            number: 1,
+            title: "lesson 01: send into a generator",
+            run: lesson_01,
+        },
+        Stop {
+            number: 2,
+            title: "lesson 02: switch between greenlets",
+            run: lesson_02,
+        },
+        Stop {
+            number: 4,
+            title: "lesson 04: fetch URLs, sync and async",
+            run: lesson_04,
+        },
+        Stop {
+            number: 5,
+            title: "lesson 05: one echo protocol, every IO model",
+            run: lesson_05,
+        },
+        Stop {
+            number: 6,
+            title: "lesson 06: echo on our runtime and tokio",
+            run: lesson_06,
+        },
+    ]
 }
 
 /// Looks a figure up by name; a missing figure is a bug in the lesson's
@@ -116,6 +139,144 @@ fn lesson_01(size: Size) -> shared::Result<Row> {
     })
 }
 
+fn lesson_02(size: Size) -> shared::Result<Row> {
+    // Two million one-way switches take a few milliseconds per round; the
+    // thread round trips are scaled down inside `measure` (a thousandth).
+    let (switches, rounds) = match size {
+        Size::Quick => (2_000, 1),
+        Size::Normal => (2_000_000, 5),
+    };
+    let figures = lesson_02_greenlet::measure(switches, rounds);
+    let greenlet = figure(&figures, "switch_ns_greenlet")?;
+    let park = figure(&figures, "round_trip_ns_thread_park")?;
+    let mut ratios = vec![format!(
+        "thread park/unpark round trip {} vs greenlet switch {}: {}",
+        human_ns(park),
+        human_ns(greenlet),
+        times(park / greenlet),
+    )];
+    // The hand-written switch exists only on x86_64 Linux.
+    if let Ok(bare) = figure(&figures, "switch_ns_bare") {
+        ratios.push(format!(
+            "greenlet switch {} vs hand-written switch {}: {}",
+            human_ns(greenlet),
+            human_ns(bare),
+            times(greenlet / bare),
+        ));
+    }
+    Ok(Row {
+        lesson: "lesson-02-greenlet",
+        compared: "one switch",
+        ratios,
+        figures,
+    })
+}
+
+fn lesson_04(size: Size) -> shared::Result<Row> {
+    // Normal: 10 URLs × 50 ms per strategy (the one-at-a-time strategies
+    // take half a second each), then 1,000 URLs at once with tokio.
+    let sizes = match size {
+        Size::Quick => lesson_04_fetch::Sizes::QUICK,
+        Size::Normal => lesson_04_fetch::Sizes::NORMAL,
+    };
+    let figures = lesson_04_fetch::measure(sizes)?;
+    let sequential = figure(&figures, "wall_ms_sequential")?;
+    let tokio = figure(&figures, "wall_ms_tokio")?;
+    let pitfall = figure(&figures, "wall_ms_blocking_in_tokio")?;
+    let rayon_peak = figure(&figures, "peak_in_flight_rayon")?;
+    Ok(Row {
+        lesson: "lesson-04-fetch",
+        compared: "URLs fetched, total time",
+        ratios: vec![
+            format!(
+                "sequential {sequential:.0} ms vs tokio {tokio:.0} ms: {}",
+                times(sequential / tokio),
+            ),
+            format!(
+                "blocking call inside tokio {pitfall:.0} ms vs tokio \
+                 {tokio:.0} ms: {}",
+                times(pitfall / tokio),
+            ),
+            format!(
+                "rayon had at most {rayon_peak:.0} requests in flight: one \
+                 per pool thread"
+            ),
+        ],
+        figures,
+    })
+}
+
+fn lesson_05(size: Size) -> shared::Result<Row> {
+    // Normal: 100 clients × 300 round trips per model; most of its few
+    // seconds are the blocking model serving one client after another.
+    let (clients, messages, idle_ms) = match size {
+        Size::Quick => (10, 50, 10),
+        Size::Normal => (100, 300, 100),
+    };
+    // Five figures per model are too many for one table: the tour keeps
+    // each model's round trips per second and the busy-poller's idle CPU.
+    // `cargo run --release -p lesson-05-io-models -- measure` prints all.
+    let figures: Vec<Figure> =
+        lesson_05_io_models::measure(clients, messages, idle_ms)
+            .into_iter()
+            .filter(|f| {
+                f.name.starts_with("round_trips_per_sec_")
+                    || f.name == "idle_server_cpu_pct_nonblocking"
+            })
+            .collect();
+    let rps =
+        |model: &str| figure(&figures, &format!("round_trips_per_sec_{model}"));
+    let blocking = rps("blocking")?;
+    let threads = rps("thread_per_connection")?;
+    let epoll = rps("epoll")?;
+    let busy = figure(&figures, "idle_server_cpu_pct_nonblocking")?;
+    Ok(Row {
+        lesson: "lesson-05-io-models",
+        compared: "echo round trips/s",
+        ratios: vec![
+            format!(
+                "epoll {epoll:.0} vs one client at a time {blocking:.0} \
+                 round trips/s: {}",
+                times(epoll / blocking),
+            ),
+            format!(
+                "epoll {epoll:.0} vs a thread per connection {threads:.0} \
+                 round trips/s: {}",
+                times(epoll / threads),
+            ),
+            format!(
+                "the busy-polling server burns {busy:.0} % of a core while \
+                 every client is idle"
+            ),
+        ],
+        figures,
+    })
+}
+
+fn lesson_06(size: Size) -> shared::Result<Row> {
+    // 100 clients × 1,000 round trips is the issue's size: about a second
+    // per engine.
+    let (clients, messages) = match size {
+        Size::Quick => (10, 100),
+        Size::Normal => (100, 1_000),
+    };
+    let figures = lesson_06_event_loop::measure(clients, messages);
+    let ours = figure(&figures, "echo_rps_ours")?;
+    let tokio = figure(&figures, "echo_rps_tokio")?;
+    Ok(Row {
+        lesson: "lesson-06-event-loop",
+        compared: "echo round trips/s",
+        ratios: vec![format!(
+            "tokio current-thread {:.0} vs our runtime {:.0} round trips/s: \
+             {}",
+            tokio,
+            ours,
+            times(tokio / ours),
+        )],
+        figures,
+    })
+}
+
 /// `4.1 ns`, `12.3 µs`, `1.20 ms`: a duration in nanoseconds, readable.
 pub fn human_ns(ns: f64) -> String {
     match ns {
@@ -138,14 +299,35 @@ pub fn times(ratio: f64) -> String {
 }
 
 /// The table, as printed: one block per lesson, one line per figure, the
-/// ratios under them.
+/// ratios under them. Columns are as wide as their longest entry, so a new
+/// lesson with a long figure name never breaks the alignment.
 pub fn table(rows: &[Row]) -> String {
+    let width = |header: &str, cells: &mut dyn Iterator<Item = usize>| {
+        cells.fold(header.chars().count(), usize::max)
+    };
+    let lw = width("lesson", &mut rows.iter().map(|r| r.lesson.len()));
+    let cw = width(
+        "what is compared",
+        &mut rows.iter().map(|r| r.compared.chars().count()),
+    );
+    let fw = width(
+        "figure",
+        &mut rows
+            .iter()
+            .flat_map(|r| r.figures.iter().map(|f| f.name.len())),
+    );
+    let vw = width(
+        "value",
+        &mut rows
+            .iter()
+            .flat_map(|r| r.figures.iter().map(|f| f.value_text().len())),
+    );
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<17} {:<26} {:<24} {:>10}\n",
+        "{:<lw$} {:<cw$} {:<fw$} {:>vw$}\n",
         "lesson", "what is compared", "figure", "value"
     ));
-    out.push_str(&format!("{}\n", "-".repeat(80)));
+    out.push_str(&format!("{}\n", "-".repeat(lw + cw + fw + vw + 3)));
     for row in rows {
         for (i, f) in row.figures.iter().enumerate() {
             let (lesson, compared) = if i == 0 {
@@ -154,13 +336,13 @@ pub fn table(rows: &[Row]) -> String {
                 ("", "")
             };
             out.push_str(&format!(
-                "{lesson:<17} {compared:<26} {:<24} {:>10}\n",
+                "{lesson:<lw$} {compared:<cw$} {:<fw$} {:>vw$}\n",
                 f.name,
                 f.value_text()
             ));
         }
         for ratio in &row.ratios {
-            out.push_str(&format!("{:<17} ratio: {ratio}\n", ""));
+            out.push_str(&format!("{:<lw$} ratio: {ratio}\n", ""));
         }
         out.push('\n');
     }
