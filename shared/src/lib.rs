@@ -20,6 +20,10 @@
 //!   that every lesson's `measure` subcommand prints and the tour parses.
 //! - [`delay_server`]: a real HTTP/1.1 server on loopback whose
 //!   `/delay/{ms}` answers late on purpose, counting requests in flight.
+//! - [`cli_check`]: the test support for every lesson's CLI tests: run the
+//!   lesson binary and check its promises (a quiet run, one clear `error:`
+//!   line for a bad flag, one error line and status 1 for a failure, and
+//!   `measure` lines the tour can parse).
 //!
 //! `shared` depends on no lesson, so any lesson may use it.
 //!
@@ -37,6 +41,7 @@
 //! assert_eq!(trace.snapshot().spans_on("c1").count(), 1);
 //! ```
 
+pub mod cli_check;
 pub mod delay_server;
 pub mod measure;
 pub mod render;

@@ -3,31 +3,21 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use shared::cli_check::LessonBinary;
 
-use shared::Figure;
-
-fn lesson(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lesson-01-yield"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
-}
+const LESSON: LessonBinary =
+    LessonBinary::new(env!("CARGO_BIN_EXE_lesson-01-yield"));
 
 #[test]
 fn no_arguments_print_exactly_the_python_output() {
     // stdout is a pipe here, not a terminal: no colour codes.
-    let output = lesson(&[]);
-    assert!(output.status.success());
-    assert_eq!(String::from_utf8(output.stdout).unwrap(), common::PYTHON);
-    assert!(output.stderr.is_empty());
+    assert_eq!(LESSON.assert_quiet_success(&[]), common::PYTHON);
 }
 
 #[test]
 fn every_variant_prints_the_same_from_the_binary() {
     for variant in ["coroutine", "state-machine", "thread"] {
-        let output = lesson(&["--variant", variant]);
+        let output = LESSON.run(&["--variant", variant]);
         assert!(output.status.success());
         assert_eq!(String::from_utf8(output.stdout).unwrap(), common::PYTHON);
     }
@@ -42,37 +32,20 @@ fn bad_flags_give_one_clear_error_and_status_2() {
         (["--eat-ms", "-5"], "--eat-ms"),
         (["--variant", "fast"], "--variant"),
     ] {
-        let output = lesson(&args);
-        let stderr = String::from_utf8(output.stderr).unwrap();
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        let errors: Vec<_> =
-            stderr.lines().filter(|l| l.starts_with("error:")).collect();
-        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
-        assert!(errors[0].contains(flag), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert!(output.stdout.is_empty());
+        LESSON.assert_bad_flag(&args, flag);
     }
 }
 
 #[test]
 fn an_unwritable_svg_is_one_error_line_and_status_1() {
-    let output = lesson(&["--svg", "/nonexistent-dir/run.svg"]);
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with("error: cannot write the SVG"),
-        "{stderr}"
-    );
+    let args = ["--svg", "/nonexistent-dir/run.svg"];
+    LESSON.assert_one_error_line(&args, "error: cannot write the SVG");
 }
 
 #[test]
 fn measure_prints_three_figures_the_tour_can_parse() {
-    let output = lesson(&["measure", "--sends", "1000", "--rounds", "1"]);
-    assert!(output.status.success());
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let figures: Vec<Figure> =
-        stdout.lines().map(|l| l.parse().unwrap()).collect();
+    let figures =
+        LESSON.figures(&["measure", "--sends", "1000", "--rounds", "1"]);
     let names: Vec<_> = figures.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,

@@ -50,21 +50,16 @@ enum Command {
         /// (`serve` in another terminal): the client in a second process.
         #[arg(long, allow_negative_numbers = true, conflicts_with = "model")]
         port: Option<u16>,
-        /// Connections at once.
-        #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=10_000))]
-        clients: usize,
-        /// Round trips per connection.
-        #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=10_000_000))]
-        messages: usize,
+        #[command(flatten)]
+        traffic: Traffic,
     },
     /// Every model at C clients: `name=value unit` lines.
+    // Every model runs the whole traffic, so `measure` sends fewer round
+    // trips by default than `load`, which runs one model.
+    #[command(mut_arg("messages", |messages| messages.default_value("300")))]
     Measure {
-        /// Connections at once.
-        #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=10_000))]
-        clients: usize,
-        /// Round trips per connection.
-        #[arg(long, default_value_t = 300, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=10_000_000))]
-        messages: usize,
+        #[command(flatten)]
+        traffic: Traffic,
         /// How long each server sits idle for the idle-CPU figure.
         #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<u64>::new().range(1..=10_000))]
         idle_ms: u64,
@@ -94,6 +89,22 @@ enum Command {
     },
 }
 
+/// The traffic of `load` and `measure`: CLIENTS connections at once, each
+/// making MESSAGES round trips.
+///
+/// One struct flattened into both subcommands, so that they take the same
+/// flags with the same ranges; only `measure` lowers the default of
+/// `--messages`.
+#[derive(Debug, clap::Args)]
+struct Traffic {
+    /// Connections at once.
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=10_000))]
+    clients: usize,
+    /// Round trips per connection.
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=10_000_000))]
+    messages: usize,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -103,16 +114,14 @@ fn main() -> ExitCode {
         Some(Command::Load {
             model,
             port,
-            clients,
-            messages,
+            traffic: Traffic { clients, messages },
         }) => match (model, port) {
             (_, Some(port)) => load_remote(port, clients, messages),
             (Some(model), None) => run_load(model, clients, messages),
             (None, None) => Err("give --model or --port".into()),
         },
         Some(Command::Measure {
-            clients,
-            messages,
+            traffic: Traffic { clients, messages },
             idle_ms,
         }) => {
             let figures = measure(clients, messages, idle_ms);

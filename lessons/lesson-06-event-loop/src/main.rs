@@ -96,49 +96,44 @@ enum Command {
         /// Which event loop serves.
         #[arg(long, value_enum, default_value_t = Engine::Ours)]
         engine: Engine,
-        /// Concurrent client connections.
-        #[arg(
-            long,
-            value_name = "C",
-            allow_negative_numbers = true,
-            default_value_t = 100,
-            value_parser = RangedI64ValueParser::<usize>::new().range(1..=2_000),
-        )]
-        clients: usize,
-        /// Round trips per client.
-        #[arg(
-            long,
-            value_name = "R",
-            allow_negative_numbers = true,
-            default_value_t = 1_000,
-            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
-        )]
-        messages: usize,
+        #[command(flatten)]
+        traffic: Traffic,
         /// Picture the server's tasks (ours only).
         #[command(flatten)]
         timeline: TimelineArgs,
     },
     /// Round trips per second, ours and tokio's, as `name=value unit`.
     Measure {
-        /// Concurrent client connections.
-        #[arg(
-            long,
-            value_name = "C",
-            allow_negative_numbers = true,
-            default_value_t = 100,
-            value_parser = RangedI64ValueParser::<usize>::new().range(1..=2_000),
-        )]
-        clients: usize,
-        /// Round trips per client.
-        #[arg(
-            long,
-            value_name = "R",
-            allow_negative_numbers = true,
-            default_value_t = 1_000,
-            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
-        )]
-        messages: usize,
+        #[command(flatten)]
+        traffic: Traffic,
     },
+}
+
+/// The echo traffic of `load` and `measure`: C clients × R round trips.
+///
+/// One struct flattened into both subcommands, so that they take the same
+/// flags with the same defaults and ranges: `measure` times, for ours and
+/// for tokio's, the very run that `load` shows.
+#[derive(Debug, clap::Args)]
+struct Traffic {
+    /// Concurrent client connections.
+    #[arg(
+        long,
+        value_name = "C",
+        allow_negative_numbers = true,
+        default_value_t = 100,
+        value_parser = RangedI64ValueParser::<usize>::new().range(1..=2_000),
+    )]
+    clients: usize,
+    /// Round trips per client.
+    #[arg(
+        long,
+        value_name = "R",
+        allow_negative_numbers = true,
+        default_value_t = 1_000,
+        value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
+    )]
+    messages: usize,
 }
 
 fn main() -> ExitCode {
@@ -157,11 +152,12 @@ fn main() -> ExitCode {
         }
         Some(Command::Load {
             engine,
-            clients,
-            messages,
+            traffic: Traffic { clients, messages },
             timeline,
         }) => load(engine, clients, messages, &timeline),
-        Some(Command::Measure { clients, messages }) => {
+        Some(Command::Measure {
+            traffic: Traffic { clients, messages },
+        }) => {
             let figures = measure(clients, messages);
             shared::print_figures(&figures);
             if figures.len() == 3 {

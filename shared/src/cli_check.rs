@@ -1,0 +1,199 @@
+//! Test support for every lesson's CLI tests (`tests/cli.rs`).
+//!
+//! Every lesson binary makes the same promises on its command line, and
+//! every lesson's `tests/cli.rs` checks them the same way, through this
+//! module:
+//!
+//! - a lesson run with no arguments (the seed's demo) succeeds with
+//!   nothing on stderr: [`LessonBinary::assert_quiet_success`];
+//! - a bad flag (out of range, not a number, an unknown variant) gets one
+//!   clear `error:` line that names the flag, exit status 2, nothing on
+//!   stdout and no panic trace: [`LessonBinary::assert_bad_flag`];
+//! - a failure at run time (an unwritable SVG, a taken port, a refused
+//!   connection) is one `error: ...` line on stderr and exit status 1:
+//!   [`LessonBinary::assert_one_error_line`];
+//! - `measure` prints only `name=value unit` lines that the tour can parse
+//!   back into [`Figure`]s: [`LessonBinary::figures`].
+//!
+//! Each check runs the real binary in a child process, with
+//! `RUST_BACKTRACE` removed: a learner who set it for a debugging session
+//! would otherwise see backtraces where the lesson promises one line.
+//!
+//! A lesson's `tests/cli.rs` names its binary once, through the
+//! `CARGO_BIN_EXE_*` variable that cargo sets only for integration tests
+//! (which is why this block is not compiled here; every lesson's
+//! `tests/cli.rs` is this example, compiled):
+//!
+//! ```ignore
+//! use shared::cli_check::LessonBinary;
+//!
+//! const LESSON: LessonBinary =
+//!     LessonBinary::new(env!("CARGO_BIN_EXE_lesson-01-yield"));
+//!
+//! #[test]
+//! fn no_arguments_print_exactly_the_python_output() {
+//!     assert_eq!(LESSON.assert_quiet_success(&[]), common::PYTHON);
+//! }
+//!
+//! #[test]
+//! fn bad_flags_give_one_clear_error_and_status_2() {
+//!     LESSON.assert_bad_flag(&["--consumers", "0"], "--consumers");
+//! }
+//!
+//! #[test]
+//! fn an_unwritable_svg_is_one_error_line_and_status_1() {
+//!     let args = ["--svg", "/nonexistent-dir/run.svg"];
+//!     LESSON.assert_one_error_line(&args, "error: cannot write the SVG");
+//! }
+//!
+//! #[test]
+//! fn measure_prints_figures_the_tour_can_parse() {
+//!     let figures = LESSON.figures(&["measure", "--rounds", "1"]);
+//!     assert!(figures.iter().all(|f| f.value >= 0.0));
+//! }
+//! ```
+//!
+//! The checks panic with the arguments and the whole stderr in the
+//! message, so a failing test says which command line broke its promise.
+
+use std::process::{Command, Output};
+
+use crate::Figure;
+
+/// A lesson's binary, run by its tests.
+#[derive(Clone, Copy, Debug)]
+pub struct LessonBinary {
+    path: &'static str,
+}
+
+impl LessonBinary {
+    /// The binary at `path`: in a lesson's integration tests,
+    /// `env!("CARGO_BIN_EXE_<lesson>")`.
+    pub const fn new(path: &'static str) -> LessonBinary {
+        LessonBinary { path }
+    }
+
+    /// Runs the binary with `args` and waits for it, capturing stdout and
+    /// stderr. `RUST_BACKTRACE` is removed from its environment.
+    ///
+    /// # Panics
+    ///
+    /// If the binary cannot be started.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(self.path)
+            .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path))
+    }
+
+    /// Runs the binary with `args` and checks that it succeeds quietly:
+    /// exit status 0 and nothing at all on stderr. Returns stdout, for the
+    /// checks of what it printed.
+    ///
+    /// # Panics
+    ///
+    /// If any of that does not hold, or stdout is not UTF-8.
+    pub fn assert_quiet_success(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        let stdout = text(args, "stdout", &output.stdout);
+        let stderr = text(args, "stderr", &output.stderr);
+        assert!(output.status.success(), "{args:?} failed: {stdout}{stderr}");
+        assert!(stderr.is_empty(), "{args:?} wrote on stderr: {stderr}");
+        stdout.to_owned()
+    }
+
+    /// Runs the binary with `args` and checks that they are refused the way
+    /// clap refuses a bad flag: exit status 2, exactly one line starting
+    /// with `error:` and naming `flag`, no panic, and nothing on stdout.
+    ///
+    /// # Panics
+    ///
+    /// If any of that does not hold.
+    pub fn assert_bad_flag(&self, args: &[&str], flag: &str) {
+        let output = self.run(args);
+        let stderr = text(args, "stderr", &output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: the status is not 2: {stderr}"
+        );
+        let errors: Vec<_> =
+            stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "{args:?}: not one `error:` line: {stderr}"
+        );
+        assert!(
+            errors[0].contains(flag),
+            "{args:?}: the error does not name {flag}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: a panic: {stderr}");
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?} printed on stdout: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+
+    /// Runs the binary with `args` and checks that it fails the way a
+    /// lesson reports an error at run time: exit status 1 and exactly one
+    /// line on stderr, which starts with `start` (say `"error: cannot
+    /// listen"`). One line also means no panic trace.
+    ///
+    /// Returns the output, for checks of stdout or of the whole line.
+    ///
+    /// # Panics
+    ///
+    /// If any of that does not hold.
+    pub fn assert_one_error_line(&self, args: &[&str], start: &str) -> Output {
+        let output = self.run(args);
+        let stdout = text(args, "stdout", &output.stdout);
+        let stderr = text(args, "stderr", &output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?}: the status is not 1: {stdout}{stderr}"
+        );
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{args:?}: not one line on stderr: {stderr}"
+        );
+        assert!(
+            stderr.starts_with(start),
+            "{args:?}: stderr does not start with {start:?}: {stderr}"
+        );
+        output
+    }
+
+    /// Runs the binary with `args` (a `measure` command line), checks that
+    /// it succeeds, and parses every line of its stdout as a [`Figure`],
+    /// as the tour does.
+    ///
+    /// # Panics
+    ///
+    /// If the binary fails, or a line of stdout is not `name=value unit`.
+    pub fn figures(&self, args: &[&str]) -> Vec<Figure> {
+        let output = self.run(args);
+        let stdout = text(args, "stdout", &output.stdout);
+        let stderr = text(args, "stderr", &output.stderr);
+        assert!(output.status.success(), "{args:?} failed: {stdout}{stderr}");
+        stdout
+            .lines()
+            .map(|line| {
+                line.parse().unwrap_or_else(|e| {
+                    panic!("{args:?}: {line:?} is not a figure: {e}")
+                })
+            })
+            .collect()
+    }
+}
+
+/// `bytes` as text; the lessons print only UTF-8, so anything else is a
+/// failed check too.
+fn text<'a>(args: &[&str], stream: &str, bytes: &'a [u8]) -> &'a str {
+    std::str::from_utf8(bytes)
+        .unwrap_or_else(|e| panic!("{args:?}: {stream} is not UTF-8: {e}"))
+}
