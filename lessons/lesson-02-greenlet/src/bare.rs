@@ -55,8 +55,8 @@
 //!
 //! ```text
 //!      suspended                         new, never run
-//!  +--------------------+ high       +--------------------+ <- T, the top
-//!  | frames of the code |            | &fiber_entry       |  T-8   (16-aligned)
+//!  +--------------------+ high       +--------------------+ <- T, 16-aligned
+//!  | frames of the code |            | &fiber_entry       |  T-8
 //!  | that called switch |            | fiber's address    |  T-16
 //!  +--------------------+            | &trampoline        |  T-24 <- saved rsp
 //!  | rbp                |            +--------------------+
@@ -215,6 +215,11 @@ pub unsafe extern "sysv64" fn switch_naked(
 
 /// The first frame of a stack for `switch_naked`: `ret` lands here with
 /// the entry point in r12 and its argument in r13.
+///
+/// # Safety
+///
+/// Only ever returned into by `switch_naked`, on a stack laid out by
+/// `RawBounce::new`, with rsp at the 16-aligned top of that stack.
 #[unsafe(naked)]
 unsafe extern "sysv64" fn trampoline_naked() -> ! {
     core::arch::naked_asm!(

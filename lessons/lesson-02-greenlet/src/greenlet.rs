@@ -53,13 +53,14 @@ use shared::{Lane, State};
 /// What it costs: 1 MiB + one 4 KiB guard page of *address space* (one
 /// `mmap`), but only the pages the greenlet actually touches become
 /// *resident* memory. A small greenlet touches one page: a thousand
-/// greenlets that each formatted a string and switched added 4.2 MiB of
-/// resident memory on the course machine (4 KiB of stack each, plus the
-/// handle), and 1 GiB of address space. Address space is plentiful on
-/// 64-bit machines (128 TiB); RAM is what counts. The
-/// limit you meet first with many greenlets is the kernel's count of
-/// mappings per process (`vm.max_map_count`, 65,530 by default; each stack
-/// is two: guard and body): use smaller stacks and fewer of them there.
+/// greenlets that each formatted a string and switched added 4.1 MiB of
+/// resident memory on the course machine (`VmRSS`: 4.2 KiB each, one
+/// 4 KiB page of stack plus the handle), and 1 GiB of address space
+/// (`VmSize`). Address space is plentiful on 64-bit machines (128 TiB);
+/// RAM is what counts. The limit you meet first with many greenlets is
+/// the kernel's count of mappings per process (`vm.max_map_count`, 65,530
+/// by default; each stack is two: guard and body): use smaller stacks and
+/// fewer of them there.
 pub const DEFAULT_STACK_SIZE: usize = 1024 * 1024;
 
 /// What arrives at a `switch` (or at a greenlet's start): a value, or an

@@ -99,7 +99,8 @@
 //!   every wait*, automatically, is what gevent's hub adds (lesson 03).
 //! - `measure`: a greenlet switch is a few nanoseconds, the hand-written
 //!   one about one, a round trip between two OS threads microseconds:
-//!   hundreds of times more, for the same "let the other one run".
+//!   hundreds to thousands of times more, for the same "let the other
+//!   one run".
 //! - `test1` never finishes: after its second switch, `gr2` returns to
 //!   main and nobody switches to `gr1` again. When the demo drops it,
 //!   its stack is unwound, so its destructors run (Python throws
@@ -239,10 +240,12 @@ pub fn bare_demo(
 /// Which switch runs the demo.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Impl {
-    /// [`Greenlet`], on corosensei.
+    // Plain text, not doc links, in these two: clap prints them in
+    // `--help`.
+    /// `Greenlet`, on corosensei.
     #[default]
     Greenlet,
-    /// [`bare`]: the hand-written switch (x86_64 Linux only).
+    /// `bare`: the hand-written switch (x86_64 Linux only).
     Bare,
 }
 

@@ -231,24 +231,34 @@ fn a_greenlet_cannot_kill_itself() {
     assert!(me.is_dead());
 }
 
-fn depth(n: u32) -> u32 {
-    // A frame with something on it, so the recursion is not flattened.
-    let pad = std::hint::black_box([n; 16]);
+/// Recurses `n` frames deep, each holding 64 bytes, and returns how far
+/// the stack grew: from the address of the first frame's array (`top`) to
+/// the deepest one's.
+fn depth(n: u32, top: usize) -> usize {
+    // The array's address escapes into `black_box`, so every frame keeps
+    // its own copy: the recursion cannot be turned into a loop.
+    let pad = [n; 16];
+    let here = std::hint::black_box(&pad) as *const _ as usize;
+    let top = if top == 0 { here } else { top };
     if n == 0 {
-        pad[0]
+        top - here
     } else {
-        1 + depth(n - 1) + pad[15] - n
+        depth(n - 1, top)
     }
 }
 
 #[test]
 fn a_greenlet_recurses_ten_thousand_frames_on_a_big_stack() {
-    let deep = Greenlet::<u32>::builder()
+    let deep = Greenlet::<usize>::builder()
         .name("deep")
         .stack_size(64 * 1024 * 1024)
-        .build(depth)
+        .build(|frames| depth(frames as u32, 0))
         .unwrap();
-    assert_eq!(deep.switch(10_000), Ok(10_000));
+    // 10,001 frames were live at once: the stack grew by at least their
+    // arrays. (Print `grown` to see how big a frame really is.)
+    let grown = deep.switch(10_000).unwrap();
+    assert!(grown >= 10_000 * 64, "the stack grew only {grown} bytes");
+    assert!(deep.is_dead());
 }
 
 #[test]
