@@ -301,6 +301,7 @@ fn measure_one(
     idle_ms: u64,
 ) -> shared::Result<Vec<Figure>> {
     let name = model.snake_name();
+    crate::check_clients(model, clients)?;
     let server = Server::start(model)?;
     let report = load(server.addr(), clients, messages)?;
     let stats = server.stop()?;

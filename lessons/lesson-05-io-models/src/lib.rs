@@ -71,7 +71,7 @@
 //! - `load` counts the syscalls each server makes per round trip: 2 for
 //!   the threads (one `read`, one `write`), about 2 for `select` and
 //!   `poll` (one wait is shared by every ready socket), 4 for
-//!   level-triggered `epoll` (plus two `epoll_ctl`), 3 for `mio`, and well
+//!   level-triggered `epoll` (two of them `epoll_ctl`), 3 for `mio`, and well
 //!   under 1 for `io-uring`, where one `io_uring_enter` submits and reaps
 //!   the operations of many connections at once.
 //! - `io-uring` is the seed's fifth model, asynchronous IO: the kernel does
@@ -389,12 +389,37 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The listen backlog [`listen`] asks for (the kernel caps it at
+/// `net.core.somaxconn`).
+pub const BACKLOG: usize = 1024;
+
+/// Whether `clients` connections can all be open at once against `model`.
+///
+/// The load generator connects every client before any of them sends.
+/// The blocking server accepts one and waits for its first message, so
+/// every other client must fit in the listen backlog: beyond
+/// [`BACKLOG`], `connect` itself blocks (the kernel drops the SYNs and
+/// retries them for about two minutes), the first client never gets to
+/// send, and the run hangs. So that case is refused up front.
+pub fn check_clients(model: Model, clients: usize) -> shared::Result<()> {
+    if model == Model::Blocking && clients > BACKLOG {
+        return Err(format!(
+            "the blocking server serves one client at a time, and the \
+             {clients} clients connect before any of them sends: more than \
+             {BACKLOG} (the listen backlog) would hang in `connect`; use \
+             --clients {BACKLOG} or fewer"
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// A listening socket on `127.0.0.1:port` (0: any free port).
 ///
 /// Built with rustix rather than `TcpListener::bind` for one reason: the
 /// listen backlog. The blocking model accepts one client at a time, so a
 /// test with 200 clients at once has 199 of them waiting in the backlog;
-/// we ask for 1024 (the kernel caps it at `net.core.somaxconn`).
+/// we ask for [`BACKLOG`] (1024).
 pub fn listen(port: u16) -> shared::Result<TcpListener> {
     use rustix::net::{AddressFamily, SocketFlags, SocketType};
     let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
@@ -409,7 +434,7 @@ pub fn listen(port: u16) -> shared::Result<TcpListener> {
     rustix::net::sockopt::set_socket_reuseaddr(&fd, true)
         .map_err(|e| fail(e.into()))?;
     rustix::net::bind(&fd, &addr).map_err(|e| fail(e.into()))?;
-    rustix::net::listen(&fd, 1024).map_err(|e| fail(e.into()))?;
+    rustix::net::listen(&fd, BACKLOG as i32).map_err(|e| fail(e.into()))?;
     Ok(TcpListener::from(fd))
 }
 

@@ -188,6 +188,7 @@ fn run_load(
     clients: usize,
     messages: usize,
 ) -> shared::Result<()> {
+    lesson_05_io_models::check_clients(model, clients)?;
     let server = Server::start(model)?;
     let report = load(server.addr(), clients, messages)?;
     let stats: ServerStats = server.stop()?;
@@ -246,6 +247,10 @@ fn load_remote(
 }
 
 fn phases(delay_ms: u64, timeline: &TimelineArgs) -> shared::Result<()> {
+    if !timeline.wanted() {
+        // The run's only output is its picture: say how to see it.
+        eprintln!("(phases draws a picture: add --timeline or --svg PATH)");
+    }
     let trace = Trace::new();
     lesson_05_io_models::read_phases(&trace, delay_ms)?;
     let title =

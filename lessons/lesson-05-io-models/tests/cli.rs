@@ -32,6 +32,16 @@ fn bad_flags_give_one_clear_error_and_status_2() {
 }
 
 #[test]
+fn too_many_clients_for_the_blocking_server_is_one_error_line() {
+    // More clients than the listen backlog would hang in `connect`.
+    let args = ["load", "--model", "blocking", "--clients", "1025"];
+    LESSON.assert_one_error_line(
+        &args,
+        "error: the blocking server serves one client at a time",
+    );
+}
+
+#[test]
 fn a_refused_connection_is_one_error_line_and_status_1() {
     // Port 1 on loopback: nothing listens there.
     let args = ["client", "--port", "1"];
@@ -77,6 +87,7 @@ fn load_prints_what_it_measured() {
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("round trips per second: "), "{stdout}");
+    assert!(stdout.contains("server CPU: "), "{stdout}");
     assert!(
         stdout.contains("server syscalls per round trip: "),
         "{stdout}"
