@@ -189,6 +189,13 @@ pub fn sweep_svg(points: &[SweepPoint], title: &str) -> String {
         let mine: Vec<_> =
             points.iter().filter(|p| p.strategy == strategy).collect();
         let c = colour(strategy);
+        // The pitfall's points are the sequential ones (that is its
+        // lesson): dashed, so that the line underneath still shows.
+        let dash = if strategy.is_pitfall() {
+            " stroke-dasharray=\"7 5\""
+        } else {
+            ""
+        };
         let xy: Vec<String> = mine
             .iter()
             .map(|p| format!("{:.1},{:.1}", x(p.urls), y(secs(p))))
@@ -196,7 +203,7 @@ pub fn sweep_svg(points: &[SweepPoint], title: &str) -> String {
         if xy.len() > 1 {
             let _ = writeln!(
                 svg,
-                "<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\" \
+                "<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"{dash} \
                  points=\"{}\"/>",
                 xy.join(" ")
             );
@@ -216,7 +223,7 @@ pub fn sweep_svg(points: &[SweepPoint], title: &str) -> String {
         let _ = writeln!(
             svg,
             "<line x1=\"{}\" y1=\"{ly}\" x2=\"{}\" y2=\"{ly}\" stroke=\"{c}\" \
-             stroke-width=\"3\"/>\n<text x=\"{}\" y=\"{}\">{strategy}</text>",
+             stroke-width=\"3\"{dash}/>\n<text x=\"{}\" y=\"{}\">{strategy}</text>",
             right + 16.0,
             right + 40.0,
             right + 46.0,

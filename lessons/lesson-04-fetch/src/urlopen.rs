@@ -1,13 +1,16 @@
 //! The "unpatched `urlopen`": a tiny blocking HTTP/1.1 GET over
 //! [`std::net::TcpStream`], used only by the pitfall strategy.
 //!
-//! Why not `reqwest::blocking` for the pitfall? Because reqwest refuses to
-//! be misused that way: every blocking call first checks that the thread
-//! is not driving a tokio runtime, and *panics* if it is ("Cannot start a
-//! runtime from within a runtime").
-//! That panic is a kindness, but it hides the lesson. Python's `urlopen`
-//! has no such guard: without `monkey.patch_all()` it simply calls the
-//! blocking `socket.recv`, and every greenlet on the thread stops with it.
+//! Why not `reqwest::blocking` for the pitfall? Because reqwest guards
+//! against that misuse, but only in debug builds: there every blocking
+//! call first builds and drops a throwaway runtime, and the drop *panics*
+//! when the thread is driving a tokio runtime ("Cannot drop a runtime in a
+//! context where blocking is not allowed"). In a release build the check
+//! is compiled out and the call simply blocks. A pitfall that panics under
+//! `cargo run` and quietly serializes under `cargo run --release` would
+//! hide the lesson. Python's `urlopen` has no guard at all: without
+//! `monkey.patch_all()` it simply calls the blocking `socket.recv`, and
+//! every greenlet on the thread stops with it.
 //! This function does exactly that, in Rust: `connect`, `write`, `read`,
 //! each one a system call that parks the calling OS thread until the
 //! kernel has an answer. Called inside a tokio task, it stops the runtime's

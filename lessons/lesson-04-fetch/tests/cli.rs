@@ -45,6 +45,47 @@ fn a_failed_url_is_one_line_and_the_status_is_1() {
 }
 
 #[test]
+fn each_kind_of_failure_is_one_line_and_the_others_succeed() {
+    // A server of the test's own, on loopback, for the URLs that answer.
+    let server = shared::DelayServer::start(None).unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let refused = format!("http://127.0.0.1:{port}/");
+    let (fast, status, slow, bytes) = (
+        server.url("/delay/10"),
+        server.url("/status/500"),
+        server.url("/delay/3000"),
+        server.url("/bytes/5"),
+    );
+    let mut args = vec!["--timeout-ms", "500"];
+    for url in [&fast, &refused, &status, &slow, "not a url", &bytes] {
+        args.extend(["--url", url]);
+    }
+    // The default strategies, sequential then tokio: 12 fetches.
+    let output =
+        LESSON.assert_one_error_line(&args, "error: 8 of 12 fetches failed");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for (url, why) in [
+        (refused.as_str(), "cannot connect: "),
+        (&status, "HTTP 500 Internal Server Error."),
+        (&slow, "timed out after 500 ms."),
+        ("not a url", "bad URL: "),
+    ] {
+        let line = format!("nothing received from {url}: {why}");
+        let count = stdout.lines().filter(|l| l.starts_with(&line)).count();
+        assert_eq!(count, 2, "{line:?} once per strategy in {stdout}");
+    }
+    for (url, n) in [(&fast, 10), (&bytes, 5)] {
+        let line = format!("{n} bytes received from {url}.");
+        let count = stdout.lines().filter(|l| *l == line).count();
+        assert_eq!(count, 2, "{line:?} once per strategy in {stdout}");
+    }
+}
+
+#[test]
 fn bad_flags_give_one_clear_error_and_status_2() {
     for (args, flag) in [
         (vec!["--urls", "0"], "--urls"),
