@@ -614,6 +614,9 @@ pub(crate) fn skip_reason(
     })
 }
 
+/// The most OS threads the `threads` strategy may start in one run.
+pub const MAX_OS_THREADS: usize = 10_000;
+
 // ANCHOR: run
 /// Runs every strategy of `config` on its targets, one after another, and
 /// prints what the seed prints, a cost line per strategy and the table.
@@ -638,6 +641,19 @@ pub fn run(config: &Config) -> shared::Result<Run> {
         Targets::Remote(urls) => (None, urls.clone()),
     };
     let origin = server.as_ref().map(|s| format!("http://{}", s.addr()));
+
+    // One OS thread per URL stops being a lesson long before it stops
+    // working: refuse a threads run the machine would spend its time
+    // creating threads for, with a line that says what to use instead.
+    // (With several strategies, `skip_reason` skips it sooner.)
+    if config.strategies == [Strategy::Threads] && n > MAX_OS_THREADS {
+        return Err(format!(
+            "the threads strategy starts one OS thread per URL; {n} URLs \
+             is more than this lesson allows ({MAX_OS_THREADS}): try \
+             --strategy tokio"
+        )
+        .into());
+    }
 
     let mut concurrency = config.concurrency;
     if config.strategies.contains(&Strategy::Tokio)

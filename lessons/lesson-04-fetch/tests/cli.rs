@@ -109,6 +109,17 @@ fn a_taken_port_for_serve_is_one_error_line() {
 }
 
 #[test]
+fn too_many_threads_is_refused_with_a_pointer_to_tokio() {
+    let urls = (lesson_04_fetch::MAX_OS_THREADS + 1).to_string();
+    let args = ["--strategy", "threads", "--urls", &urls, "--delay-ms", "0"];
+    let output = LESSON
+        .assert_one_error_line(&args, "error: the threads strategy starts");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("--strategy tokio"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
 fn many_urls_print_a_summary_instead_of_every_line() {
     let output = LESSON.run(&[
         "--strategy",
