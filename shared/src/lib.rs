@@ -71,3 +71,23 @@ pub type Error = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// assert!(parse_baozi("five").is_err());
 /// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The text of a caught panic, for an error value that names it: a
+/// `panic!("...")` carries a `&str` or a `String`; anything else is rare
+/// enough to be named generically. Lessons that turn a coroutine's panic
+/// into an error (lesson 01's generators, lesson 02's greenlets) use it on
+/// what `catch_unwind` or a coroutine's resume hands back.
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("c2 choked")).unwrap_err();
+/// assert_eq!(shared::panic_message(payload.as_ref()), "c2 choked");
+/// ```
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with a non-text payload".to_owned()
+    }
+}

@@ -89,7 +89,6 @@
 //!   a separate method, [`Generator::start`], and `send` before `start` is
 //!   the error value [`GeneratorError::NotStarted`].
 
-use std::any::Any;
 use std::fmt;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
@@ -218,7 +217,7 @@ impl<S: 'static, Y: 'static, R: 'static> Generator<S, Y, R> {
             Ok(CoroutineResult::Return(value)) => Ok(Resumed::Returned(value)),
             Err(payload) => Err(GeneratorError::Panicked {
                 name: self.name.clone(),
-                message: panic_message(payload.as_ref()),
+                message: shared::panic_message(payload.as_ref()),
             }),
         }
     }
@@ -326,18 +325,6 @@ impl fmt::Display for GeneratorError {
 }
 
 impl std::error::Error for GeneratorError {}
-
-/// The text of a caught panic: `panic!("...")` carries a `&str` or a
-/// `String`; anything else is rare enough to be named generically.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic with a non-text payload".to_owned()
-    }
-}
 
 // ANCHOR: consumer_trait
 /// What every consumer does at its two moments: once when it is started
@@ -594,7 +581,7 @@ impl<E: Eater> Consumer for StateMachineConsumer<E> {
 /// the landing pad and this costs nothing.
 fn catch(step: impl FnOnce()) -> Result<(), String> {
     panic::catch_unwind(AssertUnwindSafe(step))
-        .map_err(|payload| panic_message(payload.as_ref()))
+        .map_err(|payload| shared::panic_message(payload.as_ref()))
 }
 // ANCHOR_END: state_machine
 
@@ -678,7 +665,7 @@ impl ThreadConsumer {
         match self.eater.take().map(JoinHandle::join) {
             Some(Err(payload)) => Err(GeneratorError::Panicked {
                 name,
-                message: panic_message(payload.as_ref()),
+                message: shared::panic_message(payload.as_ref()),
             }),
             _ => Err(GeneratorError::Finished { name }),
         }

@@ -35,7 +35,7 @@
 //! send_to_another_thread(g); // error: `Rc<...>` cannot be sent between threads
 //! ```
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
@@ -546,7 +546,7 @@ fn drive<V: 'static>(
                 to = inner.parent.clone();
                 delivery = Err(Box::new(GreenletError::Panicked {
                     name: inner.name.clone(),
-                    message: panic_message(payload.as_ref()),
+                    message: shared::panic_message(payload.as_ref()),
                 }));
             }
         }
@@ -721,17 +721,5 @@ impl<V> fmt::Debug for Greenlet<V> {
             .field("name", &self.name())
             .field("state", &state)
             .finish()
-    }
-}
-
-/// The text of a caught panic: `panic!("...")` carries a `&str` or a
-/// `String`; anything else is named generically.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic with a non-text payload".to_owned()
     }
 }

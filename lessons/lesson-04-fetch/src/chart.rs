@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use shared::DelayServer;
+use shared::render::escape_xml;
 
 use crate::{Ctx, Strategy, delay_paths, in_flight_cap, skip_reason};
 
@@ -145,8 +146,8 @@ pub fn sweep_svg(points: &[SweepPoint], title: &str) -> String {
          .axis {{ stroke: #888888; stroke-width: 1; }}</style>\n\
          <rect x=\"0\" y=\"0\" width=\"{W}\" height=\"{H}\" fill=\"#ffffff\"/>\n\
          <text class=\"title\" x=\"16\" y=\"26\">{}</text>",
-        escape(title),
-        escape(title)
+        escape_xml(title),
+        escape_xml(title)
     );
     // Grid and labels: one line per decade on each axis.
     for d in 0..=(x_max as u32) {
@@ -238,15 +239,6 @@ pub fn sweep_svg(points: &[SweepPoint], title: &str) -> String {
 fn trim(s: f64) -> String {
     let text = format!("{s:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-/// Escapes the five XML special characters.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ mod ascii;
 mod svg;
 
 pub use ascii::ascii;
-pub use svg::svg;
+pub use svg::{escape as escape_xml, svg};
 
 use std::io::Write;
 

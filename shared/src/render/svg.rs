@@ -318,8 +318,9 @@ fn px(v: f64) -> String {
 /// The five special characters become entities. Control characters (an
 /// ANSI colour code in a printed line, say) are not allowed in XML 1.0 at
 /// all, not even as entities, so they become `\u{FFFD}`, the replacement
-/// character, and the picture still opens.
-fn escape(text: &str) -> String {
+/// character, and the picture still opens. Public (as
+/// `shared::render::escape_xml`) for lessons that draw their own charts.
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
