@@ -91,3 +91,17 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         "a panic with a non-text payload".to_owned()
     }
 }
+
+/// How every lesson's `main` ends: `Ok` is exit status 0; an error is one
+/// `error: ...` line on stderr and status 1, never a panic trace. (clap's
+/// own usage errors have already exited with status 2 by then.) These are
+/// the promises [`cli_check`] tests.
+pub fn exit_code(result: Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

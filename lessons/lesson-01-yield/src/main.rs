@@ -96,13 +96,7 @@ fn main() -> ExitCode {
         }
         None => demo(&cli),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    shared::exit_code(result)
 }
 
 /// The seed's demo, scaled by the flags, then the pictures if asked for.

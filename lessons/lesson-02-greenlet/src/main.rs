@@ -74,13 +74,7 @@ fn main() -> ExitCode {
         }
         None => demo(&cli),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    shared::exit_code(result)
 }
 
 /// The seed's demo, then the pictures if asked for.

@@ -202,13 +202,7 @@ fn main() -> ExitCode {
         }) => sweep(delay_ms, max_urls, budget_secs, svg.as_deref()),
         None => demo(&cli),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    shared::exit_code(result)
 }
 
 /// The delay server in the foreground, for a second terminal.

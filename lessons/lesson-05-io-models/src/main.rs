@@ -142,13 +142,7 @@ fn main() -> ExitCode {
             timeline,
         }) => servers(model, clients, pause_ms, &timeline),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    shared::exit_code(result)
 }
 
 /// The seed's client, against a running server or one started here.

@@ -167,13 +167,7 @@ fn main() -> ExitCode {
             }
         }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    shared::exit_code(result)
 }
 
 fn selector(timeline: &TimelineArgs) -> shared::Result<()> {
