@@ -21,12 +21,7 @@ fn no_arguments_print_the_seed_transcript_and_a_table() {
 
 #[test]
 fn a_failed_url_is_one_line_and_the_status_is_1() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let refused = format!("http://127.0.0.1:{port}/");
+    let refused = common::refused_url();
     let args = ["--strategy", "tokio", "--url", &refused, "--url", "nope"];
     let output =
         LESSON.assert_one_error_line(&args, "error: 2 of 2 fetches failed");
@@ -48,12 +43,7 @@ fn a_failed_url_is_one_line_and_the_status_is_1() {
 fn each_kind_of_failure_is_one_line_and_the_others_succeed() {
     // A server of the test's own, on loopback, for the URLs that answer.
     let server = shared::DelayServer::start(None).unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let refused = format!("http://127.0.0.1:{port}/");
+    let refused = common::refused_url();
     let (fast, status, slow, bytes) = (
         server.url("/delay/10"),
         server.url("/status/500"),

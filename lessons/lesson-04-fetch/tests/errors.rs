@@ -2,24 +2,17 @@
 //! succeed, in every strategy: a refused port, a `500`, a timeout and a
 //! URL that does not parse.
 
-use std::net::TcpListener;
+mod common;
+
 use std::time::Duration;
 
 use lesson_04_fetch::{Ctx, FetchError, Strategy, urlopen};
 use shared::{DelayServer, Trace, Transcript};
 
-/// A port on 127.0.0.1 where nothing listens: bind one, note its number,
-/// close it. (Another process could take it in between; on a test machine
-/// that is vanishingly rare, and the test would fail, not pass wrongly.)
-fn refused_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 #[test]
 fn failures_are_reported_per_url_and_the_rest_succeed() {
     let server = DelayServer::start(None).unwrap();
-    let refused = format!("http://127.0.0.1:{}/", refused_port());
+    let refused = common::refused_url();
     let urls = vec![
         server.url("/delay/10"),
         refused.clone(),

@@ -65,3 +65,14 @@ pub(crate) fn first_addr(text: &str) -> String {
     let end = rest.find('/').expect("a path after the address");
     rest[..end].to_owned()
 }
+
+/// A URL on 127.0.0.1 where nothing listens: bind a port, note its number,
+/// close it. (Another process could take it in between; on a test machine
+/// that is vanishingly rare, and the test would fail, not pass wrongly.)
+pub(crate) fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!(
+        "http://127.0.0.1:{}/",
+        listener.local_addr().unwrap().port()
+    )
+}
