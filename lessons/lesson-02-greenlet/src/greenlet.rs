@@ -36,16 +36,18 @@
 //! ```
 
 use std::any::TypeId;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::rc::Rc;
 
-use corosensei::stack::{DefaultStack, Stack};
+use corosensei::stack::Stack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use shared::{Lane, State};
+
+use crate::stack::GreenletStack;
 
 /// The stack a greenlet gets unless [`Builder::stack_size`] says otherwise:
 /// 1 MiB.
@@ -57,10 +59,11 @@ use shared::{Lane, State};
 /// resident memory on the course machine (`VmRSS`: 4.2 KiB each, one
 /// 4 KiB page of stack plus the handle), and 1 GiB of address space
 /// (`VmSize`). Address space is plentiful on 64-bit machines (128 TiB);
-/// RAM is what counts. The limit you meet first with many greenlets is
+/// RAM is what counts. The limit you met first with many greenlets was
 /// the kernel's count of mappings per process (`vm.max_map_count`, 65,530
-/// by default; each stack is two: guard and body): use smaller stacks and
-/// fewer of them there.
+/// by default), when each stack was two (guard and body); the stacks of
+/// [`crate::stack`] put their guard in without a mapping of its own on
+/// Linux 6.13+, and a freed stack is reused by the next greenlet.
 pub const DEFAULT_STACK_SIZE: usize = 1024 * 1024;
 
 /// What arrives at a `switch` (or at a greenlet's start): a value, or an
@@ -76,7 +79,7 @@ struct Switch<V> {
 
 /// One greenlet's coroutine: resumed with deliveries, suspends with
 /// switch notes, returns the function's value.
-type Co<V> = Coroutine<Delivery<V>, Switch<V>, V, DefaultStack>;
+type Co<V> = Coroutine<Delivery<V>, Switch<V>, V, GreenletStack>;
 
 /// A greenlet's handle for suspending itself to the driver.
 type GreenletYielder<V> = Yielder<Delivery<V>, Switch<V>>;
@@ -99,9 +102,28 @@ enum Life {
     Dead,
 }
 
+/// A greenlet's name: given by its builder, or `greenlet-N`, written out
+/// only when someone asks (a hub makes greenlets by the hundred thousand,
+/// and formatting a name nobody reads was a tenth of the cost of one).
+enum Name {
+    Given(String),
+    Numbered(u64, OnceCell<String>),
+}
+
+impl Name {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Given(name) => name,
+            Name::Numbered(n, name) => {
+                name.get_or_init(|| format!("greenlet-{n}"))
+            }
+        }
+    }
+}
+
 /// A child greenlet: everything behind its handles.
 struct Inner<V> {
-    name: String,
+    name: Name,
     // First field: dropped first. Dropping a fresh or suspended coroutine
     // unwinds its stack (corosensei's `force_unwind`), so the values on it
     // are dropped while the rest of `Inner` still exists.
@@ -118,6 +140,8 @@ struct Inner<V> {
     // from this greenlet's own code (see `switch`).
     stack_low: usize,
     stack_high: usize,
+    // Where on its stack it last suspended (0: never), for `prefetch`.
+    parked: Cell<usize>,
     // If set, the driver records a `Running` span on this lane for every
     // stretch the greenlet spends on the CPU.
     lane: Option<Lane>,
@@ -321,12 +345,16 @@ impl<V: 'static> Builder<V> {
     where
         F: FnOnce(V) -> V + 'static,
     {
-        let name = self.name.unwrap_or_else(|| {
-            let n = UNNAMED.get() + 1;
-            UNNAMED.set(n);
-            format!("greenlet-{n}")
-        });
-        let stack = DefaultStack::new(self.stack_size).map_err(|e| {
+        let name = match self.name {
+            Some(name) => Name::Given(name),
+            None => {
+                let n = UNNAMED.get() + 1;
+                UNNAMED.set(n);
+                Name::Numbered(n, OnceCell::new())
+            }
+        };
+        let stack = GreenletStack::new(self.stack_size).map_err(|e| {
+            let name = name.as_str();
             io::Error::new(e.kind(), format!("no stack for {name}: {e}"))
         })?;
         let (stack_low, stack_high) = (stack.limit().get(), stack.base().get());
@@ -350,6 +378,7 @@ impl<V: 'static> Builder<V> {
             yielder: Cell::new(None),
             stack_low,
             stack_high,
+            parked: Cell::new(0),
             lane: self.lane,
         };
         Ok(Greenlet {
@@ -426,7 +455,7 @@ impl<V: 'static> Greenlet<V> {
             .get()
             .filter(|_| (me.stack_low..me.stack_high).contains(&here))
         else {
-            let name = me.name.clone();
+            let name = me.name.as_str().to_owned();
             return Err(GreenletError::OffStack { name });
         };
         // SAFETY: the yielder was stored by this greenlet's own first run
@@ -441,6 +470,7 @@ impl<V: 'static> Greenlet<V> {
             to: self.clone(),
             value,
         };
+        me.parked.set(here); // where we stop: a hint for `prefetch`
         yielder.suspend(switch).map_err(|error| *error)
     }
 
@@ -545,7 +575,7 @@ fn drive<V: 'static>(
             Err(payload) => {
                 to = inner.parent.clone();
                 delivery = Err(Box::new(GreenletError::Panicked {
-                    name: inner.name.clone(),
+                    name: inner.name.as_str().to_owned(),
                     message: shared::panic_message(payload.as_ref()),
                 }));
             }
@@ -645,7 +675,7 @@ impl<V> Greenlet<V> {
     pub fn name(&self) -> &str {
         match &self.kind {
             Kind::Main => "main",
-            Kind::Child(inner) => &inner.name,
+            Kind::Child(inner) => inner.name.as_str(),
         }
     }
 
@@ -654,6 +684,26 @@ impl<V> Greenlet<V> {
         match &self.kind {
             Kind::Main => None,
             Kind::Child(inner) => Some(inner.parent.clone()),
+        }
+    }
+
+    /// A hint, for schedulers: start loading into the CPU's cache the
+    /// part of this greenlet's stack that switching to it will touch
+    /// first. A scheduler that knows which greenlet comes next calls this
+    /// before switching to the current one, so that the memory arrives
+    /// while the current one runs. With a hundred thousand greenlets,
+    /// their stacks do not fit in any cache, and resuming one without
+    /// this waits for main memory (lesson 03's hub).
+    #[inline]
+    pub fn prefetch(&self) {
+        if let Kind::Child(inner) = &self.kind {
+            let parked = inner.parked.get();
+            if parked != 0 {
+                crate::stack::prefetch(parked - 128, 6);
+            } else {
+                // Fresh: corosensei's start frame is at the top.
+                crate::stack::prefetch(inner.stack_high - 128, 2);
+            }
         }
     }
 

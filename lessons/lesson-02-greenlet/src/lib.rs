@@ -47,6 +47,10 @@
 //!   coroutines with a trampoline: the main greenlet runs a driver loop,
 //!   and a greenlet that switches suspends to the driver with "switch to
 //!   X, carrying v". See the [`greenlet`] module.
+//! - [`stack`] is the memory a greenlet runs on: one mapping with a
+//!   guard page, reused from a per-thread pool when freed, so that
+//!   creating greenlets by the hundred thousand (lesson 03's hub) costs no
+//!   system call.
 //! - [`bare`] is the switch with nothing underneath: a dozen instructions
 //!   of assembly that save six registers and swap stack pointers, and a
 //!   `Fiber` built on them that runs the same demo.
@@ -108,6 +112,7 @@
 //!   do that, and is leaked instead.
 
 pub mod greenlet;
+pub mod stack;
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 pub mod bare;
@@ -125,6 +130,7 @@ use corosensei::Coroutine;
 use shared::{Figure, State, Trace, Transcript};
 
 pub use greenlet::{Builder, DEFAULT_STACK_SIZE, Greenlet, GreenletError};
+pub use stack::GreenletStack;
 
 /// Whether this build has the hand-written switch ([`bare`]).
 pub const BARE_AVAILABLE: bool =
