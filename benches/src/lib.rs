@@ -4,6 +4,16 @@
 //! - `generator.rs` (lesson 01): ns per `send` into a consumer, as a
 //!   corosensei coroutine, a hand-written state machine and a thread
 //!   pretending to be a generator.
+//! - `switch.rs` (lesson 02): one greenlet switch, raw corosensei, the
+//!   hand-written `bare` switch, and OS-thread hand-offs.
+//! - `spawn.rs` and `spawn_mimalloc.rs` (lesson 03): spawn + join per task
+//!   at N = 1,000, 10,000 and 100,000 on the hub, may, tokio and OS
+//!   threads, with the system allocator and with mimalloc (the shared
+//!   body is [`spawn`]).
+//! - `fetch.rs` (lesson 04): N URLs from the local delay server, sequential
+//!   and async.
+//! - `echo.rs` (lessons 05 and 06): echo round trips per second for each
+//!   server model, ours and tokio's.
 //! - `trace.rs` (`shared`): what recording one event on a trace costs, so
 //!   the timelines can be trusted not to distort what they show.
 //!
@@ -13,7 +23,7 @@
 //! `target/criterion/`. The same figures, measured briefly, are in the
 //! tour (`cargo run --release -p lesson-00-tour`).
 //!
-//! This library only holds the settings the bench files share.
+//! This library only holds what the bench files share.
 
 use std::time::Duration;
 
@@ -29,3 +39,5 @@ pub fn criterion() -> Criterion {
         .measurement_time(Duration::from_secs(3))
         .configure_from_args()
 }
+
+pub mod spawn;

@@ -79,6 +79,11 @@ pub fn stops() -> Vec<Stop> {
             run: lesson_02,
         },
         Stop {
+            number: 3,
+            title: "lesson 03: spawn and join, hub, may, tokio",
+            run: lesson_03,
+        },
+        Stop {
             number: 4,
             title: "lesson 04: fetch URLs, sync and async",
             run: lesson_04,
@@ -167,6 +172,68 @@ fn lesson_02(size: Size) -> shared::Result<Row> {
     Ok(Row {
         lesson: "lesson-02-greenlet",
         compared: "one switch",
+        ratios,
+        figures,
+    })
+}
+
+fn lesson_03(size: Size) -> shared::Result<Row> {
+    // Normal: 100,000 tasks per runtime (the issue's N), 1,000 OS threads,
+    // and the seed's demo with 10 tasks of 50 ms: about five seconds.
+    let sizes = match size {
+        Size::Quick => lesson_03_gevent::Sizes::QUICK,
+        Size::Normal => lesson_03_gevent::Sizes::NORMAL,
+    };
+    // The lesson measures each runtime three ways; the table keeps the
+    // warm cost and the memory per task, and the demo's two speedups.
+    // `cargo run --release -p lesson-03-gevent -- measure` prints all.
+    let figures: Vec<Figure> = lesson_03_gevent::measure(sizes)?
+        .into_iter()
+        .filter(|f| {
+            f.name.starts_with("spawn_ns_")
+                || f.name.starts_with("task_bytes_")
+                || f.name == "tasks_speedup_hub"
+                || f.name == "tasks_speedup_hub_blocking"
+        })
+        .collect();
+    let thread = figure(&figures, "spawn_ns_thread")?;
+    let tokio = figure(&figures, "spawn_ns_tokio_ct")?;
+    let hub = figure(&figures, "spawn_ns_hub")?;
+    let speedup = figure(&figures, "tasks_speedup_hub")?;
+    let blocked = figure(&figures, "tasks_speedup_hub_blocking")?;
+    let mut ratios = vec![
+        format!(
+            "OS thread {} vs tokio task {}: {}",
+            human_ns(thread),
+            human_ns(tokio),
+            times(thread / tokio),
+        ),
+        format!(
+            "hub greenlet {} vs tokio task {}: {}",
+            human_ns(hub),
+            human_ns(tokio),
+            times(hub / tokio),
+        ),
+    ];
+    // Resident memory is read from /proc: Linux only.
+    if let (Ok(hub_bytes), Ok(tokio_bytes)) = (
+        figure(&figures, "task_bytes_hub"),
+        figure(&figures, "task_bytes_tokio_ct"),
+    ) {
+        ratios.push(format!(
+            "memory per live task: hub greenlet {hub_bytes:.0} B (a stack \
+             page) vs tokio task {tokio_bytes:.0} B: {}",
+            times(hub_bytes / tokio_bytes),
+        ));
+    }
+    ratios.push(format!(
+        "gevent demo, sync over async: {} ({} with one blocking sleep)",
+        times(speedup),
+        times(blocked),
+    ));
+    Ok(Row {
+        lesson: "lesson-03-gevent",
+        compared: "spawn + join one task",
         ratios,
         figures,
     })

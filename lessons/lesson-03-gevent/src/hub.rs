@@ -1,0 +1,662 @@
+//! The hub: gevent's design, on lesson 02's greenlets, in one file.
+//!
+//! **How gevent does it.** gevent runs a libev (or libuv) event loop in a
+//! greenlet of its own, the *hub*. Every other greenlet is a task the hub
+//! switches to. `gevent.sleep(d)` starts a timer watcher whose callback
+//! switches back to the sleeping greenlet, then does `hub.switch()`: the
+//! sleeper stops, and the hub's loop goes on running whatever is ready, and
+//! waits in the kernel (`epoll_wait`, with the nearest timer as its timeout)
+//! when nothing is. `monkey.patch_all()` replaces the blocking calls of the
+//! standard library (`socket.recv`, `time.sleep`, ...) with ones that do
+//! the same on IO watchers: register "wake me when this socket is
+//! readable", switch to the hub. That is how gevent "switches on IO by
+//! itself": every wait is a switch to the hub, and the hub is the only
+//! place that waits.
+//!
+//! **This module** is that design with the parts named the same:
+//!
+//! | gevent | here |
+//! |---|---|
+//! | the hub greenlet running libev's loop | the hub greenlet running `hub_loop` |
+//! | libev's pending-callback queue | `Hub::ready`: greenlets to switch to, and spawned tasks yet to start |
+//! | timer watchers | `Hub::timers`, a min-heap of (deadline, greenlet) |
+//! | `epoll_wait(timeout)` | `std::thread::sleep` until the nearest deadline |
+//! | `gevent.spawn(f)` | [`spawn`]: a greenlet whose parent is the hub, queued as ready |
+//! | `gevent.sleep(d)` / `sleep(0)` | [`sleep`]: a timer, or the back of the queue, then switch to the hub |
+//! | `gevent.joinall(gs)` | [`joinall`]: wait on each task's link, switching to the hub |
+//! | `LoopExit` | [`TaskError::Unfinished`] from `joinall` when nothing can wake it |
+//! | the hub's lifetime: the whole program | [`run`]: like `asyncio.run`, the hub lives inside the call |
+//!
+//! There are no IO watchers: the lesson's tasks only sleep. An IO watcher
+//! would be one more source of "ready" (a readiness poll in place of
+//! `thread::sleep`, lesson 06's event loop), and nothing else would change.
+//!
+//! **One OS thread.** Everything here is `!Send` and thread-local: the hub,
+//! its queue, its tasks. That is gevent's shape, and why a task that calls
+//! a blocking function (`std::thread::sleep`) stops every other task: the
+//! hub cannot run until that task switches to it.
+//!
+//! **Inside and outside [`run`].** [`spawn`], [`sleep`] and [`joinall`]
+//! need the hub of [`run`] on their thread; outside it they panic with a
+//! message saying so (as `tokio::spawn` does outside a runtime). When
+//! [`run`] returns, tasks that have not finished are killed (their stacks
+//! unwound, their destructors run) and every greenlet is gone, so nothing
+//! is left for thread-local destructors to unwind at thread exit.
+
+use std::cell::{Cell, RefCell};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use lesson_02_greenlet::{Greenlet, stack};
+use shared::Lane;
+
+use crate::{TaskError, task_name};
+
+mod demo;
+
+pub use demo::{Spawner, gevent_demo, tasks_demo};
+
+/// The stack a hub task gets unless [`Builder::stack_size`] or
+/// [`Config::stack_size`] says otherwise: 32 KiB.
+///
+/// Why 32 KiB: a task's own frames (a closure, a `println!`, the hub's
+/// calls) use a few KiB, but a task that panics with `RUST_BACKTRACE=1`
+/// set walks and prints its stack on that stack: on the course machine
+/// that crashed a task with 8 or 16 KiB (it ran into the guard page) and
+/// worked with 24. 32 KiB leaves room. It costs little: only the pages a
+/// task touches become memory (one, usually), and address space is
+/// plentiful (100,000 tasks: 3.3 GB of 128 TiB). A task that recurses
+/// deeply needs [`Builder::stack_size`]: an overflow ends the process.
+pub const DEFAULT_TASK_STACK: usize = 32 * 1024;
+
+/// How [`run_with`] builds its hub.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The stack of each task: [`DEFAULT_TASK_STACK`].
+    pub stack_size: usize,
+    /// If set, the hub marks on this lane when it goes idle (waits for the
+    /// next timer) and when it gives up (`LoopExit`).
+    pub trace: Option<Lane>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            stack_size: DEFAULT_TASK_STACK,
+            trace: None,
+        }
+    }
+}
+
+/// A sleeping greenlet: wake `greenlet` at `deadline`. Ordered by deadline,
+/// then by `seq` (the order of the `sleep` calls), so equal deadlines wake
+/// in the order they slept.
+struct Timer {
+    deadline: Instant,
+    seq: u64,
+    greenlet: Greenlet,
+}
+
+impl Ord for Timer {
+    // Reversed: `BinaryHeap` is a max-heap, we want the earliest on top.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Timer {}
+
+/// An entry of the ready queue.
+enum Ready {
+    /// A spawned task that has not run yet: no greenlet, no stack, only
+    /// its closure. The hub makes its greenlet when it first gets to it,
+    /// as Python's greenlet maps a stack only on the first switch. So a
+    /// task's stack is touched when it runs, not also when it is spawned:
+    /// with 100,000 tasks, each touch of a stack is a cache (and TLB) miss.
+    Start(Rc<dyn Start>),
+    /// A greenlet to switch back to: it yielded, slept, or was woken.
+    Resume(Greenlet),
+}
+
+/// Everything the hub owns. One per [`run`], reached through `HUB`.
+struct Hub {
+    /// The hub's own greenlet, running [`hub_loop`].
+    greenlet: Greenlet,
+    /// Greenlets to switch to, in order: spawned, yielded, woken.
+    ready: RefCell<VecDeque<Ready>>,
+    /// Sleeping greenlets, earliest deadline on top.
+    timers: RefCell<BinaryHeap<Timer>>,
+    /// Tie-breaker for equal deadlines.
+    timer_seq: Cell<u64>,
+    /// Tasks spawned so far: the next task's number (`task N`).
+    spawned: Cell<u64>,
+    /// Every task that has not finished, so that `run` can kill them at
+    /// the end: slots, reused through `free`.
+    live: RefCell<Vec<Option<Greenlet>>>,
+    free: RefCell<Vec<usize>>,
+    /// Set by the hub when it switches to main because nothing can ever
+    /// wake anyone (gevent's `LoopExit`); read by main's `joinall`.
+    loop_exit: Cell<bool>,
+    /// Set while `run` is tearing down: tasks are being unwound.
+    closing: Cell<bool>,
+    stack_size: usize,
+    lane: Option<Lane>,
+}
+
+thread_local! {
+    /// The hub of the `run` in progress on this thread. Emptied by `run`
+    /// before it returns, so it holds nothing at thread exit.
+    static HUB: RefCell<Option<Rc<Hub>>> = const { RefCell::new(None) };
+}
+
+/// The running hub, or a panic naming the function that needed it.
+fn the_hub(function: &str) -> Rc<Hub> {
+    HUB.with_borrow(Option::clone)
+        .unwrap_or_else(|| panic!("hub::{function} called outside hub::run"))
+}
+
+impl Hub {
+    /// Stops the caller (a task, or main) and runs the hub. Returns when
+    /// someone put the caller back in the ready queue and the hub got to
+    /// it: the only way back.
+    fn switch_to_hub(&self) {
+        if let Err(error) = self.greenlet.switch(()) {
+            // Off-stack (a destructor during teardown) or a dead hub: there
+            // is nobody to switch to, so carry on.
+            if !self.closing.get() {
+                panic!("cannot switch to the hub: {error}");
+            }
+        }
+    }
+
+    /// Makes a fresh task's greenlet (a child of the hub, on a stack from
+    /// the pool) and records it as live; `None` if no stack could be
+    /// mapped, after telling the task's joiners.
+    fn start(&self, task: Rc<dyn Start>) -> Option<Greenlet> {
+        let slot = self.free.borrow_mut().pop().unwrap_or_else(|| {
+            let mut live = self.live.borrow_mut();
+            live.push(None);
+            live.len() - 1
+        });
+        let mut builder = Greenlet::builder()
+            .stack_size(task.stack_size())
+            .parent(&self.greenlet);
+        if let Some(lane) = task.lane() {
+            builder = builder.trace(lane);
+        }
+        let runner = Rc::clone(&task);
+        match builder.build(move |()| runner.run(slot)) {
+            Ok(greenlet) => {
+                self.live.borrow_mut()[slot] = Some(greenlet.clone());
+                Some(greenlet)
+            }
+            Err(error) => {
+                // Out of memory or mappings: the task never runs, and
+                // whoever joins it hears why.
+                self.free.borrow_mut().push(slot);
+                task.fail(self, format!("{error}"));
+                None
+            }
+        }
+    }
+}
+
+// ANCHOR: hub_loop
+/// The hub greenlet's whole life: run what is ready, wake sleepers whose
+/// deadline passed, and wait for the next deadline when there is nothing
+/// else. It never returns; `run` kills it.
+fn hub_loop(hub: &Hub) {
+    loop {
+        // One round: switch to each greenlet that was ready when the round
+        // began. A task that yields (`sleep(ZERO)`) lands at the back of
+        // the queue, for the next round, after the timers were checked.
+        let round = hub.ready.borrow().len();
+        for _ in 0..round {
+            let next = hub.ready.borrow_mut().pop_front();
+            let next = match next {
+                None => break,
+                Some(Ready::Resume(greenlet)) => greenlet,
+                Some(Ready::Start(fresh)) => match hub.start(fresh) {
+                    Some(greenlet) => greenlet,
+                    None => continue,
+                },
+            };
+            // While `next` runs, the CPU can fetch the stack of the one
+            // after it: with many tasks, that is a trip to main memory.
+            if let Some(Ready::Resume(after)) = hub.ready.borrow().front() {
+                after.prefetch();
+            }
+            // Runs `next` until it switches back to us: it slept, yielded,
+            // waited in joinall, or finished (we are every task's parent).
+            // A dead greenlet (killed while queued) is an error we skip.
+            let _ = next.switch(());
+        }
+        // Timers whose deadline has passed: their greenlets are ready.
+        let mut timers = hub.timers.borrow_mut();
+        let Some(nearest) = timers.peek().map(|t| t.deadline) else {
+            drop(timers);
+            if hub.ready.borrow().is_empty() {
+                // Nothing ready, no timer: nothing can ever wake anyone.
+                // Tell main (in `joinall`), as gevent raises `LoopExit`.
+                if let Some(lane) = &hub.lane {
+                    lane.mark("loop exit");
+                }
+                hub.loop_exit.set(true);
+                let _ = Greenlet::main().switch(());
+            }
+            continue;
+        };
+        let mut now = Instant::now();
+        if nearest > now && hub.ready.borrow().is_empty() {
+            // The only wait in the whole program: gevent's `epoll_wait`.
+            if let Some(lane) = &hub.lane {
+                lane.mark("idle");
+            }
+            std::thread::sleep(nearest - now);
+            now = Instant::now();
+        }
+        let mut ready = hub.ready.borrow_mut();
+        while timers.peek().is_some_and(|t| t.deadline <= now) {
+            let timer = timers.pop().expect("peeked");
+            ready.push_back(Ready::Resume(timer.greenlet));
+        }
+    }
+}
+// ANCHOR_END: hub_loop
+
+/// Runs `f` on this thread with a hub, and returns what it returns: the
+/// place where [`spawn`], [`sleep`] and [`joinall`] work (like
+/// `asyncio.run`). `f` runs on the thread's own stack, as gevent's main
+/// greenlet; tasks only run while `f` waits (in `sleep` or `joinall`).
+///
+/// When `f` returns, tasks that have not finished are killed: their
+/// stacks unwound, their destructors run.
+///
+/// # Panics
+///
+/// Inside another `run`, or inside a greenlet.
+pub fn run<R>(f: impl FnOnce() -> R) -> R {
+    run_with(Config::default(), f)
+}
+
+/// [`run`] with a [`Config`]: a task stack size, a lane for the hub.
+pub fn run_with<R>(config: Config, f: impl FnOnce() -> R) -> R {
+    assert!(
+        HUB.with_borrow(Option::is_none),
+        "hub::run called inside hub::run"
+    );
+    assert!(
+        Greenlet::<()>::current().is_main(),
+        "hub::run called inside a greenlet: call it on the thread's own stack"
+    );
+    // The hub greenlet finds its state through `HUB` when it first runs
+    // (main's first switch to it), so that state does not own it twice.
+    let greenlet = Greenlet::builder()
+        .name("hub")
+        .stack_size(64 * 1024)
+        .build(|()| hub_loop(&the_hub("loop")))
+        .unwrap_or_else(|e| panic!("cannot create the hub: {e}"));
+    let state = Rc::new(Hub {
+        greenlet,
+        ready: RefCell::default(),
+        timers: RefCell::default(),
+        timer_seq: Cell::new(0),
+        spawned: Cell::new(0),
+        live: RefCell::default(),
+        free: RefCell::default(),
+        loop_exit: Cell::new(false),
+        closing: Cell::new(false),
+        stack_size: config.stack_size,
+        lane: config.trace,
+    });
+    HUB.set(Some(state));
+    // Tears down on the way out, also if `f` panics.
+    let _teardown = Teardown;
+    f()
+}
+
+/// Ends a `run`: kills every task and the hub, then forgets the hub.
+struct Teardown;
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        let Some(hub) = HUB.take() else { return };
+        if std::thread::panicking() {
+            // Unwinding a greenlet while this thread unwinds would be a
+            // panic inside a panic: leak the suspended tasks instead.
+            std::mem::forget(hub);
+            return;
+        }
+        hub.closing.set(true);
+        // Put the hub back while tasks unwind: their destructors may ask
+        // for it (and get a `closing` hub that no longer switches).
+        HUB.set(Some(Rc::clone(&hub)));
+        let live = std::mem::take(&mut *hub.live.borrow_mut());
+        for task in live.into_iter().flatten() {
+            // Unwinds a suspended task; drops a fresh one's closure.
+            let _ = task.kill();
+        }
+        let _ = hub.greenlet.kill();
+        // Taken out before they drop: a dropped closure's destructors may
+        // look at the hub. A task that never started drops its closure
+        // now, not whenever its `Task` handle goes.
+        let ready = std::mem::take(&mut *hub.ready.borrow_mut());
+        for entry in ready {
+            if let Ready::Start(task) = entry {
+                task.discard();
+            }
+        }
+        drop(std::mem::take(&mut *hub.timers.borrow_mut()));
+        HUB.set(None);
+    }
+}
+
+/// A spawned task: gevent's `Greenlet` object as `spawn` returns it.
+/// [`joinall`] takes its result; it says nothing about the task's
+/// greenlet, which is the hub's.
+pub struct Task<T> {
+    cell: Rc<dyn Linked<T>>,
+}
+
+/// What a task and whoever joins it share: its result and its waiters
+/// (gevent calls these links).
+struct Link<T> {
+    number: u64,
+    name: Option<String>,
+    result: RefCell<Option<Result<T, TaskError>>>,
+    done: Cell<bool>,
+    waiters: RefCell<Vec<Greenlet>>,
+}
+
+impl<T> Link<T> {
+    fn name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| task_name(self.number as u32))
+    }
+
+    /// Keeps the task's result and wakes everyone waiting in `joinall`.
+    fn finish(&self, hub: &Hub, result: Result<T, TaskError>) {
+        *self.result.borrow_mut() = Some(result);
+        self.done.set(true);
+        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
+        let waiters = waiters.into_iter().map(Ready::Resume);
+        hub.ready.borrow_mut().extend(waiters);
+    }
+}
+
+/// One allocation per task: its link, and its closure until it starts.
+struct TaskCell<T, F> {
+    link: Link<T>,
+    f: Cell<Option<F>>,
+    stack_size: usize,
+    lane: Option<Lane>,
+}
+
+/// A task's link, without its closure's type: what [`Task`] holds.
+trait Linked<T> {
+    fn link(&self) -> &Link<T>;
+}
+
+impl<T, F> Linked<T> for TaskCell<T, F> {
+    fn link(&self) -> &Link<T> {
+        &self.link
+    }
+}
+
+/// A task without its types: what the hub's ready queue holds.
+trait Start {
+    /// Runs the task on its greenlet: its closure, then its ending.
+    fn run(&self, slot: usize);
+    /// Ends a task whose greenlet could not be made.
+    fn fail(&self, hub: &Hub, reason: String);
+    /// Drops a task's closure that never ran (at teardown).
+    fn discard(&self);
+    fn stack_size(&self) -> usize;
+    fn lane(&self) -> Option<Lane>;
+}
+
+impl<T, F: FnOnce() -> T> Start for TaskCell<T, F> {
+    fn run(&self, slot: usize) {
+        let Some(f) = self.f.take() else { return };
+        // Its own panic is caught here, on its own stack, and kept for
+        // whoever joins it: the other tasks carry on.
+        let result = panic::catch_unwind(AssertUnwindSafe(f));
+        let hub = the_hub("spawn");
+        let result = match result {
+            Ok(value) => Ok(value),
+            // A kill by `run`'s teardown unwinds with a panic of
+            // corosensei's: let it through.
+            Err(payload) if hub.closing.get() => panic::resume_unwind(payload),
+            Err(payload) => Err(TaskError::Panicked {
+                task: self.link.name(),
+                message: shared::panic_message(payload.as_ref()),
+            }),
+        };
+        self.link.finish(&hub, result);
+        hub.live.borrow_mut()[slot] = None;
+        hub.free.borrow_mut().push(slot);
+        // Returning switches to our parent, the hub.
+    }
+
+    fn fail(&self, hub: &Hub, reason: String) {
+        let task = self.link.name();
+        self.link
+            .finish(hub, Err(TaskError::Unfinished { task, reason }));
+    }
+
+    fn discard(&self) {
+        drop(self.f.take());
+    }
+
+    fn stack_size(&self) -> usize {
+        self.stack_size
+    }
+
+    fn lane(&self) -> Option<Lane> {
+        self.lane.clone()
+    }
+}
+
+impl<T> Task<T> {
+    fn link(&self) -> &Link<T> {
+        self.cell.link()
+    }
+
+    /// Its name: the builder's, or `task N` (N counts spawns in this
+    /// `run`, from 0).
+    pub fn name(&self) -> String {
+        self.link().name()
+    }
+
+    /// Whether it has returned or panicked.
+    pub fn is_done(&self) -> bool {
+        self.link().done.get()
+    }
+}
+
+impl<T> std::fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("name", &self.name())
+            .field("done", &self.is_done())
+            .finish()
+    }
+}
+
+/// Spawns a task with a name, a stack size or a lane: `Greenlet`'s builder
+/// shape.
+#[derive(Debug, Default)]
+pub struct Builder {
+    name: Option<String>,
+    stack_size: Option<usize>,
+    lane: Option<Lane>,
+}
+
+impl Builder {
+    /// The defaults: `task N`, the hub's stack size, no lane.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Its name, used in errors.
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Its stack, in bytes.
+    pub fn stack_size(mut self, bytes: usize) -> Builder {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Records its on-CPU stretches on `lane` (lesson 02's
+    /// `Builder::trace`).
+    pub fn trace(mut self, lane: Lane) -> Builder {
+        self.lane = Some(lane);
+        self
+    }
+
+    // ANCHOR: spawn
+    /// Queues the task to run at the hub's next round. Its greenlet and
+    /// stack are made when it first runs; if the operating system will not
+    /// map a stack then, `joinall` reports it as
+    /// [`TaskError::Unfinished`] with the reason.
+    ///
+    /// # Panics
+    ///
+    /// Outside [`run`].
+    pub fn spawn<T, F>(self, f: F) -> Task<T>
+    where
+        T: 'static,
+        F: FnOnce() -> T + 'static,
+    {
+        let hub = the_hub("spawn");
+        let number = hub.spawned.replace(hub.spawned.get() + 1);
+        let cell = Rc::new(TaskCell {
+            link: Link {
+                number,
+                name: self.name,
+                result: RefCell::new(None),
+                done: Cell::new(false),
+                waiters: RefCell::new(Vec::new()),
+            },
+            f: Cell::new(Some(f)),
+            stack_size: self.stack_size.unwrap_or(hub.stack_size),
+            lane: self.lane,
+        });
+        // No greenlet yet: the hub makes it when it gets to the task.
+        let start: Rc<dyn Start> = cell.clone();
+        hub.ready.borrow_mut().push_back(Ready::Start(start));
+        Task { cell }
+    }
+    // ANCHOR_END: spawn
+}
+
+/// Spawns `f` as a task: gevent's `spawn`. It runs when the caller next
+/// waits (`sleep`, `joinall`), in spawn order.
+///
+/// # Panics
+///
+/// Outside [`run`].
+pub fn spawn<T, F>(f: F) -> Task<T>
+where
+    T: 'static,
+    F: FnOnce() -> T + 'static,
+{
+    Builder::new().spawn(f)
+}
+
+// ANCHOR: sleep
+/// Suspends the caller (a task or main) for `duration`: a timer on the
+/// hub, then a switch to it. `Duration::ZERO` is a plain yield: to the
+/// back of the ready queue, so every other ready task runs first (gevent's
+/// `sleep(0)`).
+///
+/// # Panics
+///
+/// Outside [`run`].
+pub fn sleep(duration: Duration) {
+    let hub = the_hub("sleep");
+    let me = Greenlet::current();
+    if duration.is_zero() {
+        hub.ready.borrow_mut().push_back(Ready::Resume(me));
+    } else {
+        let seq = hub.timer_seq.replace(hub.timer_seq.get() + 1);
+        hub.timers.borrow_mut().push(Timer {
+            deadline: Instant::now() + duration,
+            seq,
+            greenlet: me,
+        });
+    }
+    hub.switch_to_hub();
+}
+// ANCHOR_END: sleep
+
+// ANCHOR: joinall
+/// Waits until every task has finished and returns their results in
+/// order: gevent's `joinall`. A panicked task gives
+/// [`TaskError::Panicked`]; a task that can never finish (nothing left
+/// that could wake it: gevent's `LoopExit`) gives
+/// [`TaskError::Unfinished`]. Each result is taken: joining a task twice
+/// gives `Unfinished` the second time.
+///
+/// # Panics
+///
+/// Outside [`run`].
+pub fn joinall<T>(tasks: &[Task<T>]) -> Vec<Result<T, TaskError>> {
+    let hub = the_hub("joinall");
+    let me = Greenlet::current();
+    'wait: for task in tasks {
+        while !task.is_done() {
+            // Ask to be woken when it finishes, and let the hub run.
+            task.link().waiters.borrow_mut().push(me.clone());
+            hub.switch_to_hub();
+            if hub.loop_exit.replace(false) {
+                // Nothing can wake us any more: stop waiting.
+                task.link().waiters.borrow_mut().retain(|w| *w != me);
+                break 'wait;
+            }
+        }
+    }
+    tasks
+        .iter()
+        .map(|task| {
+            task.link().result.borrow_mut().take().unwrap_or_else(|| {
+                let reason = if task.is_done() {
+                    "its result was taken by an earlier join"
+                } else {
+                    "nothing left could wake it (gevent's LoopExit)"
+                };
+                Err(TaskError::Unfinished {
+                    task: task.name(),
+                    reason: reason.to_owned(),
+                })
+            })
+        })
+        .collect()
+}
+// ANCHOR_END: joinall
+
+/// Stack pool housekeeping: unmaps the free stacks this thread keeps for
+/// reuse (lesson 02's [`stack::release_pool`]), returning how many. Memory
+/// measurements start here.
+pub fn release_stacks() -> usize {
+    stack::release_pool()
+}

@@ -1,0 +1,205 @@
+//! The lesson's programs on the hub: the seed's two gevent demos, and the
+//! spawner the benches time. Everything here uses only the hub's public
+//! functions, as a gevent program would.
+
+use std::time::{Duration, Instant};
+
+use lesson_02_greenlet::stack;
+use shared::{Lane, State, Trace, Transcript};
+
+use super::{Builder, Config, Task, joinall, run_with, sleep, spawn};
+use crate::{TaskError, TasksConfig, TasksReport, task_name};
+
+/// The one error of the hub's `workers` argument.
+fn check_workers(workers: usize) -> shared::Result<()> {
+    if workers != 1 {
+        return Err("the hub is one OS thread, like gevent's; use --runtime \
+                    may or tokio for more workers"
+            .into());
+    }
+    Ok(())
+}
+
+/// A `sleep` recorded as a `Waiting` span on `lane`.
+fn traced_sleep(lane: &Lane, duration: Duration) {
+    let _wait = lane.span(State::Waiting, "sleep");
+    sleep(duration);
+}
+
+/// The seed's `joinall([spawn(foo), spawn(bar), spawn(func3)])`, printing
+/// [`crate::GEVENT_TRANSCRIPT`]; `scale` multiplies the sleeps (1.0: the
+/// seed's 2 s and 1 s); `workers` must be 1.
+pub fn gevent_demo(
+    scale: f64,
+    workers: usize,
+    out: &Transcript,
+    trace: &Trace,
+) -> shared::Result<()> {
+    check_workers(workers)?;
+    if !(0.0..=100.0).contains(&scale) {
+        return Err(
+            format!("--scale must be from 0 to 100, not {scale}").into()
+        );
+    }
+    let seconds = |s: f64| Duration::from_secs_f64(s * scale);
+    // Lanes in the seed's order, then the hub's.
+    let names = ["foo", "bar", "func3"];
+    for name in names {
+        trace.lane(name);
+    }
+    let config = Config {
+        trace: Some(trace.lane("hub")),
+        ..Config::default()
+    };
+    let results = run_with(config, || {
+        // ANCHOR: gevent_demo
+        // The seed's three functions have one shape: print, sleep, print.
+        let seed_task = |name: &'static str, pause, lines: [usize; 2]| {
+            let (out, lane) = (out.clone(), trace.lane(name));
+            let [before, after] = lines.map(|i| crate::GEVENT_TRANSCRIPT[i]);
+            Builder::new().name(name).spawn(move || {
+                out.say(&lane, before);
+                traced_sleep(&lane, pause); // gevent.sleep: to the hub
+                out.say(&lane, after);
+            })
+        };
+        joinall(&[
+            seed_task(names[0], seconds(2.0), [0, 5]),
+            seed_task(names[1], seconds(1.0), [1, 4]),
+            seed_task(names[2], Duration::ZERO, [2, 3]),
+        ])
+        // ANCHOR_END: gevent_demo
+    });
+    for result in results {
+        result?;
+    }
+    Ok(())
+}
+
+/// The seed's sync-versus-async `task(pid)` demo on the hub: the
+/// synchronous loop sleeps with [`sleep`] from main, one task after
+/// another; the asynchronous run spawns them all and joins them.
+pub fn tasks_demo(
+    config: &TasksConfig,
+    out: &Transcript,
+    trace: &Trace,
+) -> shared::Result<TasksReport> {
+    check_workers(config.workers)?;
+    if config.spawn_blocking {
+        return Err("--spawn-blocking is tokio's fix (a blocking thread \
+                    pool); the hub has one thread: use --runtime tokio"
+            .into());
+    }
+    if !(1..=100_000).contains(&config.count) {
+        return Err(format!(
+            "--count must be from 1 to 100000, not {}",
+            config.count
+        )
+        .into());
+    }
+    if config.delay > Duration::from_secs(60) {
+        return Err("--delay-ms must be at most 60000".into());
+    }
+    let main = trace.lane("main");
+    let hub_config = Config {
+        trace: Some(trace.lane("hub")),
+        ..Config::default()
+    };
+    let (delay, blocking) = (config.delay, config.blocking);
+    let report = run_with(hub_config, || {
+        out.say(&main, "Synchronous:");
+        let started = Instant::now();
+        for pid in 1..config.count {
+            let lane = trace.lane(task_name(pid));
+            traced_sleep(&lane, delay);
+            out.say(&lane, format!("Task {pid} done"));
+        }
+        let sync_total = started.elapsed();
+
+        out.say(&main, "Asynchronous:");
+        let started = Instant::now();
+        let tasks: Vec<Task<()>> = (0..config.count)
+            .map(|pid| {
+                let (out, lane) = (out.clone(), trace.lane(task_name(pid)));
+                spawn(move || {
+                    if blocking && pid == 0 {
+                        // The pitfall: the thread sleeps, and the hub
+                        // with it; nobody else runs until this returns.
+                        let _stuck = lane.span(State::Blocked, "thread::sleep");
+                        std::thread::sleep(delay);
+                    } else {
+                        traced_sleep(&lane, delay);
+                    }
+                    out.say(&lane, format!("Task {pid} done"));
+                })
+            })
+            .collect();
+        let results = joinall(&tasks);
+        let async_total = started.elapsed();
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        Ok::<_, TaskError>(TasksReport {
+            sync_tasks: config.count - 1,
+            sync_total,
+            async_tasks: config.count,
+            async_total,
+        })
+    })?;
+    Ok(report)
+}
+
+/// Spawns tasks and joins them, over and over, with one hub per call and
+/// no tracing or printing, so a bench times spawn + join (and a hub
+/// greenlet, once per call).
+#[derive(Debug)]
+pub struct Spawner {
+    config: Config,
+}
+
+impl Spawner {
+    /// A spawner on one OS thread (`workers` must be 1).
+    pub fn new(workers: usize) -> shared::Result<Spawner> {
+        check_workers(workers)?;
+        Ok(Spawner {
+            config: Config::default(),
+        })
+    }
+
+    /// Spawns `count` tasks; task `i` sleeps `sleep` (zero: yields once)
+    /// and returns `i`. Joins them all and returns each result in spawn
+    /// order. All `count` are alive at once: each is suspended in its
+    /// sleep before the first one finishes.
+    ///
+    /// Raises this thread's stack pool to `count` stacks first, so that
+    /// a repeated run reuses every stack of the last instead of mapping
+    /// them again: the pool then keeps one touched page per stack
+    /// (100,000 tasks: about 400 MB) until [`super::release_stacks`].
+    pub fn spawn_join(
+        &self,
+        count: usize,
+        sleep_for: Duration,
+    ) -> shared::Result<Vec<Result<u64, TaskError>>> {
+        stack::set_pool_capacity(stack::pool_capacity().max(count));
+        let results = run_with(self.config.clone(), || {
+            let tasks: Vec<Task<u64>> = (0..count as u64)
+                .map(|i| {
+                    spawn(move || {
+                        sleep(sleep_for);
+                        i
+                    })
+                })
+                .collect();
+            joinall(&tasks)
+        });
+        // A task that never ran had no stack: an OS limit, not a result.
+        let unstarted = results.iter().find_map(|r| match r {
+            Err(TaskError::Unfinished { task, reason }) => {
+                Some(format!("{task}: no stack: {reason}"))
+            }
+            _ => None,
+        });
+        match unstarted {
+            Some(error) => Err(error.into()),
+            None => Ok(results),
+        }
+    }
+}

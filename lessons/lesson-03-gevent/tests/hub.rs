@@ -1,0 +1,289 @@
+//! The hub: the seed's transcript, what the trace shows about overlapping
+//! and blocked sleeps, ten thousand tasks, panics, ordering by deadline,
+//! teardown, and the stacks' mappings.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use lesson_03_gevent::hub::{self, Builder, Spawner, Task};
+use lesson_03_gevent::{GEVENT_TRANSCRIPT, TaskError, TasksConfig};
+use shared::{Event, Snapshot, State, Trace, Transcript};
+
+#[test]
+fn gevent_demo_prints_the_six_lines_in_order() {
+    let (out, trace) = (Transcript::quiet(), Trace::new());
+    hub::gevent_demo(0.01, 1, &out, &trace).unwrap();
+    assert_eq!(out.lines(), GEVENT_TRANSCRIPT);
+    // Each task slept once, as a `Waiting` span on its own lane.
+    let snap = trace.snapshot();
+    for lane in ["foo", "bar", "func3"] {
+        let sleeps: Vec<_> = snap.spans_on(lane).collect();
+        assert_eq!(sleeps.len(), 1, "{lane}");
+        assert_eq!(sleeps[0].state(), Some(State::Waiting));
+    }
+    // foo's and bar's sleeps were waited out together.
+    let (foo, bar) =
+        (&snap.spans_on("foo").next(), &snap.spans_on("bar").next());
+    assert!(foo.unwrap().overlaps(bar.unwrap()));
+}
+
+#[test]
+fn the_hub_has_exactly_one_worker() {
+    let (out, trace) = (Transcript::quiet(), Trace::new());
+    let error = hub::gevent_demo(0.01, 2, &out, &trace).unwrap_err();
+    assert!(error.to_string().contains("one OS thread"), "{error}");
+    let config = TasksConfig {
+        workers: 4,
+        ..small_tasks()
+    };
+    assert!(hub::tasks_demo(&config, &out, &trace).is_err());
+    assert!(Spawner::new(2).is_err());
+    let config = TasksConfig {
+        spawn_blocking: true,
+        ..small_tasks()
+    };
+    let error = hub::tasks_demo(&config, &out, &trace).unwrap_err();
+    assert!(error.to_string().contains("tokio"), "{error}");
+}
+
+fn small_tasks() -> TasksConfig {
+    TasksConfig {
+        count: 5,
+        delay: Duration::from_millis(20),
+        ..TasksConfig::default()
+    }
+}
+
+/// The `sleep` spans of the synchronous phase and of the asynchronous one,
+/// told apart by the `Asynchronous:` line on the main lane.
+fn sleeps_by_phase(snap: &Snapshot) -> (Vec<&Event>, Vec<&Event>) {
+    let split = snap
+        .marks()
+        .find(|m| m.label == "Asynchronous:")
+        .expect("the header was printed")
+        .start;
+    snap.spans_in(State::Waiting)
+        .filter(|s| s.label == "sleep")
+        .partition(|s| s.start < split)
+}
+
+#[test]
+fn tasks_demo_overlaps_async_sleeps_and_not_sync_ones() {
+    let (out, trace) = (Transcript::quiet(), Trace::new());
+    let report = hub::tasks_demo(&small_tasks(), &out, &trace).unwrap();
+    assert_eq!((report.sync_tasks, report.async_tasks), (4, 5));
+    let mut expected = vec!["Synchronous:".to_owned()];
+    expected.extend((1..5).map(|pid| format!("Task {pid} done")));
+    expected.push("Asynchronous:".to_owned());
+    expected.extend((0..5).map(|pid| format!("Task {pid} done")));
+    assert_eq!(out.lines(), expected);
+
+    let snap = trace.snapshot();
+    let (sync, asynchronous) = sleeps_by_phase(&snap);
+    assert_eq!((sync.len(), asynchronous.len()), (4, 5));
+    assert_eq!(snap.peak_overlap(sync), 1, "one after another");
+    assert_eq!(snap.peak_overlap(asynchronous), 5, "all at once");
+}
+
+#[test]
+fn a_blocking_sleep_stalls_every_other_task() {
+    let config = TasksConfig {
+        blocking: true,
+        ..small_tasks()
+    };
+    let (out, trace) = (Transcript::quiet(), Trace::new());
+    hub::tasks_demo(&config, &out, &trace).unwrap();
+    let snap = trace.snapshot();
+    let blocked: Vec<_> = snap.spans_in(State::Blocked).collect();
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(snap.lane_name(blocked[0].lane), "task 0");
+    assert_eq!(blocked[0].label, "thread::sleep");
+    // While task 0 held the thread, nobody else even started to wait.
+    let (_, asynchronous) = sleeps_by_phase(&snap);
+    assert_eq!(asynchronous.len(), 4);
+    for wait in &asynchronous {
+        assert!(!wait.overlaps(blocked[0]), "{wait:?} ran during the block");
+    }
+    // After it, the other four waited together.
+    assert_eq!(snap.peak_overlap(asynchronous), 4);
+}
+
+#[test]
+fn ten_thousand_tasks_all_finish_with_their_results() {
+    let spawner = Spawner::new(1).unwrap();
+    let results = spawner.spawn_join(10_000, Duration::ZERO).unwrap();
+    let expected: Vec<Result<u64, TaskError>> = (0..10_000).map(Ok).collect();
+    assert_eq!(results, expected);
+}
+
+#[test]
+fn all_tasks_are_alive_at_once() {
+    // Each task yields once: none finishes before the last has started.
+    let (alive, peak) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    hub::run(|| {
+        let tasks: Vec<Task<()>> = (0..2_000)
+            .map(|_| {
+                let (alive, peak) = (alive.clone(), peak.clone());
+                hub::spawn(move || {
+                    alive.set(alive.get() + 1);
+                    peak.set(peak.get().max(alive.get()));
+                    hub::sleep(Duration::ZERO);
+                    alive.set(alive.get() - 1);
+                })
+            })
+            .collect();
+        hub::joinall(&tasks);
+    });
+    assert_eq!(peak.get(), 2_000);
+}
+
+#[test]
+fn a_panicking_task_is_reported_and_the_others_finish() {
+    let results = hub::run(|| {
+        let tasks = [
+            hub::spawn(|| {
+                hub::sleep(Duration::ZERO);
+                1
+            }),
+            hub::spawn(|| -> i32 { panic!("boom") }),
+            hub::spawn(|| {
+                hub::sleep(Duration::from_millis(1));
+                3
+            }),
+        ];
+        hub::joinall(&tasks)
+    });
+    assert_eq!(
+        results,
+        [
+            Ok(1),
+            Err(TaskError::Panicked {
+                task: "task 1".into(),
+                message: "boom".into()
+            }),
+            Ok(3)
+        ]
+    );
+}
+
+#[test]
+fn sleepers_wake_in_deadline_order() {
+    let woke = Rc::new(RefCell::new(Vec::new()));
+    hub::run(|| {
+        let tasks: Vec<Task<()>> = [30, 10, 20, 0]
+            .into_iter()
+            .map(|ms| {
+                let woke = woke.clone();
+                hub::spawn(move || {
+                    hub::sleep(Duration::from_millis(ms));
+                    woke.borrow_mut().push(ms);
+                })
+            })
+            .collect();
+        hub::joinall(&tasks);
+    });
+    assert_eq!(*woke.borrow(), [0, 10, 20, 30]);
+}
+
+#[test]
+fn joinall_reports_loop_exit_as_unfinished() {
+    let results = hub::run(|| {
+        let cell: Rc<RefCell<Option<Task<()>>>> = Rc::default();
+        let inside = cell.clone();
+        let waiter = Builder::new().name("waiter").spawn(move || {
+            // Waits for a task that waits for it: a deadlock.
+            hub::sleep(Duration::ZERO);
+            let other = inside.borrow_mut().take().unwrap();
+            hub::joinall(&[other]);
+        });
+        let waiter = Rc::new(waiter);
+        let w = waiter.clone();
+        let other = Builder::new().name("other").spawn(move || {
+            hub::joinall(std::slice::from_ref(&*w));
+        });
+        *cell.borrow_mut() = Some(other);
+        hub::joinall(std::slice::from_ref(&*waiter))
+    });
+    assert_eq!(
+        results,
+        [Err(TaskError::Unfinished {
+            task: "waiter".into(),
+            reason: "nothing left could wake it (gevent's LoopExit)".into()
+        })]
+    );
+}
+
+/// Counts its drop.
+struct Flag(Rc<Cell<bool>>);
+
+impl Drop for Flag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+#[test]
+fn run_kills_unfinished_tasks_and_their_destructors_run() {
+    let dropped = Rc::new(Cell::new(false));
+    let inside = dropped.clone();
+    hub::run(move || {
+        let _sleeper = hub::spawn(move || {
+            let _flag = Flag(inside);
+            hub::sleep(Duration::from_secs(3600));
+        });
+        hub::sleep(Duration::ZERO); // it starts, and sleeps for an hour
+    });
+    assert!(dropped.get(), "its stack was unwound");
+}
+
+#[test]
+#[should_panic(expected = "hub::spawn called outside hub::run")]
+fn spawn_outside_run_says_so() {
+    hub::spawn(|| ());
+}
+
+#[test]
+fn main_sleeps_on_the_hub_too() {
+    let order = Rc::new(RefCell::new(Vec::new()));
+    hub::run(|| {
+        let o = order.clone();
+        let task = hub::spawn(move || o.borrow_mut().push("task"));
+        hub::sleep(Duration::from_millis(1));
+        order.borrow_mut().push("main");
+        hub::joinall(&[task]);
+    });
+    assert_eq!(*order.borrow(), ["task", "main"]);
+}
+
+/// Lines of `/proc/self/maps`: the process's mappings.
+fn mappings() -> usize {
+    std::fs::read_to_string("/proc/self/maps")
+        .map(|maps| maps.lines().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_thousand_stacks_do_not_cost_two_thousand_mappings() {
+    use lesson_02_greenlet::stack::{GuardKind, guard_kind};
+    use lesson_02_greenlet::{Greenlet, GreenletStack};
+    let _probe = GreenletStack::new(4096).unwrap();
+    let before = mappings();
+    let greenlets: Vec<Greenlet> = (0..1_000)
+        .map(|_| {
+            Greenlet::builder()
+                .stack_size(16 * 1024)
+                .build(|()| ())
+                .unwrap()
+        })
+        .collect();
+    let added = mappings().saturating_sub(before);
+    drop(greenlets);
+    match guard_kind() {
+        // Guards in the page tables: the stacks merge into a few mappings
+        // (other tests' threads may add a few of their own meanwhile).
+        GuardKind::Madvise => assert!(added < 100, "{added} mappings"),
+        // An older kernel: two per stack, at most.
+        _ => assert!(added <= 2_100, "{added} mappings"),
+    }
+}
