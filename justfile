@@ -56,6 +56,11 @@ figures:
     cargo run --release -p lesson-01-yield -- --baozi 3 --eat-ms 100 --svg book/src/figures/01-baozi-blocking.svg
     cargo run --release -p lesson-02-greenlet -- --svg book/src/figures/02-greenlet-switch.svg
     cargo run --release -p lesson-02-greenlet -- --sleep-ms 100 --svg book/src/figures/02-greenlet-sleep.svg
+    cargo run --release -p lesson-03-gevent -- --scale 0.1 --svg book/src/figures/03-gevent.svg
+    cargo run --release -p lesson-03-gevent -- tasks --delay-ms 100 --svg book/src/figures/03-tasks.svg
+    cargo run --release -p lesson-03-gevent -- tasks --delay-ms 100 --blocking --svg book/src/figures/03-blocking.svg
+    cargo run --release -p lesson-03-gevent -- tasks --delay-ms 100 --blocking --spawn-blocking --runtime tokio --svg book/src/figures/03-spawn-blocking.svg
+    cargo run --release -p lesson-03-gevent -- sweep --svg book/src/figures/03-spawn-sweep.svg
     cargo run --release -p lesson-04-fetch -- --svg book/src/figures/04-fetch-seq-vs-async.svg
     cargo run --release -p lesson-04-fetch -- --strategy all --svg book/src/figures/04-fetch-all.svg
     cargo run --release -p lesson-04-fetch -- sweep --svg book/src/figures/04-fetch-sweep.svg

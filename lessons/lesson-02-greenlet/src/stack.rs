@@ -350,12 +350,12 @@ mod tests {
     fn a_dropped_stack_is_reused_and_release_unmaps_it() {
         release_pool();
         let first = GreenletStack::new(16 * 1024).unwrap();
-        let top = first.limit();
+        let low = first.limit();
         assert_eq!(first.size(), 16 * 1024);
         drop(first);
         assert_eq!(pooled(), 1);
         let second = GreenletStack::new(16 * 1024).unwrap();
-        assert_eq!(second.limit(), top, "the pooled stack came back");
+        assert_eq!(second.limit(), low, "the pooled stack came back");
         assert_eq!(pooled(), 0);
         drop(second);
         assert_eq!(release_pool(), 1);
@@ -381,5 +381,44 @@ mod tests {
         let span = stack.base().get() - stack.limit().get();
         assert!(span >= 2 * page_size(), "{span}");
         assert_eq!(stack.size(), span - page_size());
+    }
+
+    /// Writes one byte at `address` in a forked child and returns the
+    /// signal that ended the child (0 if it exited normally).
+    #[cfg(target_os = "linux")]
+    fn signal_of_a_write_at(address: usize) -> i32 {
+        // SAFETY: the child runs only a volatile store and `_exit`, both
+        // safe in a child of a multithreaded process (no lock, no
+        // allocation); the parent only waits for it.
+        unsafe {
+            let child = libc::fork();
+            assert!(child >= 0, "fork failed");
+            if child == 0 {
+                std::ptr::write_volatile(address as *mut u8, 1);
+                libc::_exit(0);
+            }
+            let mut status = 0;
+            assert_eq!(libc::waitpid(child, &mut status, 0), child);
+            if libc::WIFSIGNALED(status) {
+                libc::WTERMSIG(status)
+            } else {
+                0
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn touching_the_guard_page_is_a_segfault_and_the_page_above_is_not() {
+        // Twice: a fresh stack, then the same one back from the pool.
+        for _ in 0..2 {
+            let stack = GreenletStack::new(8192).unwrap();
+            let low = stack.limit().get();
+            let guard_top = low + page_size() - 1;
+            assert_eq!(signal_of_a_write_at(low), libc::SIGSEGV);
+            assert_eq!(signal_of_a_write_at(guard_top), libc::SIGSEGV);
+            assert_eq!(signal_of_a_write_at(guard_top + 1), 0);
+            drop(stack);
+        }
     }
 }

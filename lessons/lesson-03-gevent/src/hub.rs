@@ -68,8 +68,9 @@ pub use demo::{Spawner, gevent_demo, tasks_demo};
 /// that crashed a task with 8 or 16 KiB (it ran into the guard page) and
 /// worked with 24. 32 KiB leaves room. It costs little: only the pages a
 /// task touches become memory (one, usually), and address space is
-/// plentiful (100,000 tasks: 3.3 GB of 128 TiB). A task that recurses
-/// deeply needs [`Builder::stack_size`]: an overflow ends the process.
+/// plentiful (100,000 tasks, each with its guard page: 3.7 GB of
+/// 128 TiB). A task that recurses deeply needs [`Builder::stack_size`]:
+/// an overflow ends the process.
 pub const DEFAULT_TASK_STACK: usize = 32 * 1024;
 
 /// How [`run_with`] builds its hub.
@@ -174,13 +175,18 @@ impl Hub {
     /// Stops the caller (a task, or main) and runs the hub. Returns when
     /// someone put the caller back in the ready queue and the hub got to
     /// it: the only way back.
+    ///
+    /// During `run`'s teardown it returns at once: the caller is then a
+    /// destructor of a task being killed, and switching would start the
+    /// hub's loop again, which would run other tasks and wait on the
+    /// timers of dead ones. So a destructor's `sleep` does not sleep, and
+    /// its `joinall` stops waiting.
     fn switch_to_hub(&self) {
+        if self.closing.get() {
+            return;
+        }
         if let Err(error) = self.greenlet.switch(()) {
-            // Off-stack (a destructor during teardown) or a dead hub: there
-            // is nobody to switch to, so carry on.
-            if !self.closing.get() {
-                panic!("cannot switch to the hub: {error}");
-            }
+            panic!("cannot switch to the hub: {error}");
         }
     }
 
@@ -628,8 +634,9 @@ pub fn joinall<T>(tasks: &[Task<T>]) -> Vec<Result<T, TaskError>> {
             // Ask to be woken when it finishes, and let the hub run.
             task.link().waiters.borrow_mut().push(me.clone());
             hub.switch_to_hub();
-            if hub.loop_exit.replace(false) {
-                // Nothing can wake us any more: stop waiting.
+            if hub.loop_exit.replace(false) || hub.closing.get() {
+                // Nothing can wake us any more (or `run` is ending and
+                // we are a killed task's destructor): stop waiting.
                 task.link().waiters.borrow_mut().retain(|w| *w != me);
                 break 'wait;
             }

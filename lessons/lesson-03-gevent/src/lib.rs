@@ -89,16 +89,18 @@
 //!   switch to the hub blocks the hub. The fixes are the runtime's own
 //!   sleep, tokio's `spawn_blocking`, or more may/tokio workers.
 //! - `spawn`: spawning and joining a task costs a few hundred
-//!   nanoseconds to a microsecond on each runtime, an OS thread 50 µs or
-//!   more. In memory, a hub greenlet costs about 4.5 KiB resident (one
+//!   nanoseconds to a microsecond on each runtime, an OS thread about
+//!   90 µs. In memory, a hub greenlet costs about 4.5 KiB resident (one
 //!   touched page of its 32 KiB stack, and its bookkeeping), a may
-//!   coroutine about 9 KiB (two pages of its stack), an OS thread about
-//!   9.5 KiB resident (of 2 MiB of stack reserved, and kernel memory that
-//!   `VmRSS` does not show), and a tokio task about 460 B: its future's
-//!   state machine and a header, no stack at all. Resident memory comes
-//!   in whole pages, which is why stackful tasks cost pages and stackless
-//!   ones bytes. For scale, measured on this machine: gevent 21.6 µs and
-//!   7.8 KiB per greenlet, Go 550 ns and 2.7 KiB per goroutine.
+//!   coroutine about 9.5 KiB (two pages of its stack, and may's
+//!   bookkeeping), an OS thread about 9.5 KiB resident (of 2 MiB of
+//!   stack reserved, and kernel memory that `VmRSS` does not show), and a
+//!   tokio task about 460 B: its future's state machine and a header, no
+//!   stack at all. Resident memory comes in whole pages, which is why
+//!   stackful tasks cost pages and stackless ones bytes. For scale:
+//!   gevent, measured on this machine, 16 to 23 µs per spawned and joined
+//!   greenlet and 4.4 to 8.3 KiB per live one; the issue quotes Go at
+//!   550 ns and 2.7 KiB per goroutine.
 
 use std::fmt;
 use std::time::Duration;
@@ -287,7 +289,35 @@ pub fn gevent_demo(
     }
 }
 
-/// The seed's sync-versus-async `task(pid)` demo on `runtime`.
+/// The longest a run of `tasks` or `spawn` may spend asleep: ten minutes.
+/// Each flag has its own range, but their product does not: 100,000 tasks
+/// of 60 s one after another would sleep for 69 days.
+pub const MAX_ASLEEP: Duration = Duration::from_secs(600);
+
+/// Refuses a run that would sleep `times` × `each` in all, past
+/// [`MAX_ASLEEP`], naming `what` sleeps.
+fn check_asleep(
+    what: &str,
+    times: usize,
+    each: Duration,
+) -> shared::Result<()> {
+    let times32 = u32::try_from(times).unwrap_or(u32::MAX);
+    let asleep = each.saturating_mul(times32);
+    if asleep <= MAX_ASLEEP {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} would sleep {times} × {} ms = {} s, more than {} s: ask for \
+         fewer tasks or a shorter sleep",
+        each.as_millis(),
+        asleep.as_secs(),
+        MAX_ASLEEP.as_secs()
+    )
+    .into())
+}
+
+/// The seed's sync-versus-async `task(pid)` demo on `runtime`. Refuses a
+/// synchronous half that would sleep longer than [`MAX_ASLEEP`].
 pub fn tasks_demo(
     runtime: Runtime,
     config: &TasksConfig,
@@ -295,6 +325,8 @@ pub fn tasks_demo(
     trace: &Trace,
 ) -> shared::Result<TasksReport> {
     check_workers(runtime, config.workers)?;
+    let sync_tasks = config.count.saturating_sub(1) as usize;
+    check_asleep("the synchronous loop", sync_tasks, config.delay)?;
     match runtime {
         Runtime::Hub => hub::tasks_demo(config, out, trace),
         Runtime::May => on_may::tasks_demo(config, out, trace),
@@ -411,7 +443,8 @@ fn check_results(
 
 /// Spawns `count` tasks on `spawner` in batches: the first measures the
 /// peak resident growth and the cold time, the [`WARM_BATCHES`] after it
-/// the warm time.
+/// the warm time. Refuses a run whose sleeps would add up to more than
+/// [`MAX_ASLEEP`].
 pub fn spawn_report_on(
     spawner: &AnySpawner,
     count: usize,
@@ -420,6 +453,10 @@ pub fn spawn_report_on(
     if !(1..=1_000_000).contains(&count) {
         return Err(format!("count must be 1 to 1000000, not {count}").into());
     }
+    // Every batch sleeps once per wave of live tasks (one wave, except on
+    // may past its window).
+    let waves = count.div_ceil(spawner.live(count));
+    check_asleep("this run", (1 + WARM_BATCHES) * waves, sleep)?;
     match spawner {
         // may's scheduler starts at its first spawn, and maps and touches
         // its whole pool of stacks (`on_may::POOL_CAPACITY`). Those are

@@ -86,7 +86,8 @@ enum Command {
         )]
         count: u32,
 
-        /// How long each task sleeps, in ms (the seed's 0.5 s).
+        /// How long each task sleeps, in ms (the seed's 0.5 s). The
+        /// synchronous loop may sleep 10 minutes in all.
         #[arg(
             long,
             value_name = "MS",
@@ -125,7 +126,8 @@ enum Command {
         count: usize,
 
         /// How long each task sleeps, in ms (0: it yields once). The run
-        /// is 1 + 3 batches (cold, then warm), so it sleeps four times.
+        /// is 1 + 3 batches (cold, then warm), so it sleeps four times (may,
+        /// past 1,000 tasks: four times per 1,000); at most 10 minutes.
         #[arg(
             long,
             value_name = "MS",

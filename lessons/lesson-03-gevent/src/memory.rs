@@ -32,8 +32,9 @@
 //!   costs 4 KiB resident, not 16 and not the 200 bytes it really wrote.
 //!   Virtual size (`VmSize`) would count the reservation instead, which is
 //!   why it is the wrong figure here.
-//! - **Worker threads.** Each OS thread has its own stack (8 MiB reserved,
-//!   a few pages resident) and its own malloc arena. Build the runtime
+//! - **Worker threads.** Each OS thread has its own stack (2 MiB reserved
+//!   for a thread Rust spawns, 8 MiB for the main thread; a few pages
+//!   resident) and its own malloc arena. Build the runtime
 //!   *before* the baseline, or N tasks get charged for the threads too.
 //! - **Whatever else is alive.** The result vector (one `Result` per task)
 //!   and the runtime's join handles count too: they are part of what a

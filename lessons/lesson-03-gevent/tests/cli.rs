@@ -15,10 +15,13 @@ fn six_lines() -> String {
 
 #[test]
 fn no_arguments_print_exactly_what_gevent_prints_on_every_runtime() {
-    // `--scale 0.01`: the seed's 2 s and 1 s become 20 ms and 10 ms; the
-    // order of the lines does not depend on the scale.
+    // `--scale 0.05`: the seed's 2 s and 1 s become 100 ms and 50 ms. On
+    // may and tokio the order needs func3's yield to come back before
+    // bar's timer fires; 50 ms leaves room for a loaded machine that
+    // preempts the worker at that moment (the hub's order is fixed
+    // whatever the timing: it looks at timers only between rounds).
     for runtime in ["hub", "may", "tokio"] {
-        let args = ["--scale", "0.01", "--runtime", runtime];
+        let args = ["--scale", "0.05", "--runtime", runtime];
         assert_eq!(LESSON.assert_quiet_success(&args), six_lines(), "{args:?}");
     }
 }
@@ -188,6 +191,29 @@ fn the_hub_refuses_more_workers_in_one_line() {
             "error: the hub is one OS thread, like gevent's",
         );
     }
+}
+
+#[test]
+fn runs_that_would_sleep_for_hours_are_refused_in_one_line() {
+    // Each flag is in range; together they would sleep 69 days (99,999
+    // sleeps of a minute), or 11 hours (may's 1,000 waves of 10 s, four
+    // times).
+    LESSON.assert_one_error_line(
+        &["tasks", "--count", "100000", "--delay-ms", "60000"],
+        "error: the synchronous loop would sleep 99999 × 60000 ms",
+    );
+    LESSON.assert_one_error_line(
+        &[
+            "spawn",
+            "--runtime",
+            "may",
+            "--count",
+            "1000000",
+            "--sleep-ms",
+            "10000",
+        ],
+        "error: this run would sleep 4000 × 10000 ms",
+    );
 }
 
 #[test]

@@ -237,6 +237,60 @@ fn run_kills_unfinished_tasks_and_their_destructors_run() {
     assert!(dropped.get(), "its stack was unwound");
 }
 
+/// A destructor that waits on the hub: `sleep(0)`, then joins a task.
+struct WaitOnDrop {
+    other: Option<Task<()>>,
+    joined: Rc<RefCell<Vec<Result<(), TaskError>>>>,
+}
+
+impl Drop for WaitOnDrop {
+    fn drop(&mut self) {
+        hub::sleep(Duration::ZERO);
+        let other = self.other.take().expect("dropped once");
+        *self.joined.borrow_mut() = hub::joinall(&[other]);
+    }
+}
+
+#[test]
+fn a_destructor_run_by_the_teardown_cannot_restart_the_hub() {
+    let trace = Trace::new();
+    let hub_lane = trace.lane("hub");
+    let config = hub::Config {
+        trace: Some(hub_lane),
+        ..hub::Config::default()
+    };
+    let joined = Rc::new(RefCell::new(Vec::new()));
+    let (inside, clock) = (joined.clone(), trace.clone());
+    let closed_at = hub::run_with(config, move || {
+        // Short sleeps, so that if the teardown did restart the hub, this
+        // test would fail (an `idle` mark) rather than hang.
+        let nap = Duration::from_millis(100);
+        let other = hub::spawn(move || hub::sleep(nap));
+        let _waiter = hub::spawn(move || {
+            let _wait = WaitOnDrop {
+                other: Some(other),
+                joined: inside,
+            };
+            hub::sleep(nap);
+        });
+        // Both start and sleep; we are next in the same round, before the
+        // hub looks at any timer, so both are still asleep when we return.
+        hub::sleep(Duration::ZERO);
+        clock.now()
+    });
+    // The join in the destructor gave up at once ...
+    assert_eq!(joined.borrow().len(), 1);
+    assert!(matches!(
+        joined.borrow()[0],
+        Err(TaskError::Unfinished { .. })
+    ));
+    // ... and the hub never went idle again to wait for a dead task's
+    // timer: it did not run at all after `run`'s closure returned.
+    let snap = trace.snapshot();
+    let late: Vec<_> = snap.marks().filter(|m| m.start > closed_at).collect();
+    assert!(late.is_empty(), "the hub ran during teardown: {late:?}");
+}
+
 #[test]
 #[should_panic(expected = "hub::spawn called outside hub::run")]
 fn spawn_outside_run_says_so() {

@@ -53,9 +53,11 @@ fn sleeps(snap: &Snapshot) -> (Vec<&Event>, Vec<&Event>) {
 fn one_worker_prints_exactly_what_gevent_prints() {
     let _serial = serial();
     let (out, trace) = (Transcript::quiet(), Trace::new());
-    on_may::gevent_demo(0.01, 1, &out, &trace).unwrap();
+    // 0.05, not less: func3 must be back from its yield before bar's
+    // timer (50 ms) fires, even on a loaded machine.
+    on_may::gevent_demo(0.05, 1, &out, &trace).unwrap();
     assert_eq!(out.lines(), GEVENT_TRANSCRIPT);
-    // Each task waited once: foo 20 ms, bar 10 ms, func3 a yield.
+    // Each task waited once: foo 100 ms, bar 50 ms, func3 a yield.
     let snap = trace.snapshot();
     for lane in ["foo", "bar", "func3"] {
         let spans: Vec<_> = snap.spans_on(lane).collect();
