@@ -51,6 +51,12 @@ bench-quick:
 tour:
     cargo run --release -p lesson-00-tour
 
+# Measure how cost grows with the work (a few minutes), write CSVs into
+# target/numbers/, and draw the numbers chapter's charts from them.
+numbers:
+    cargo run --release -p lesson-00-tour -- numbers
+    cargo run --release -p lesson-00-tour -- charts
+
 # Regenerate the book's figures (book/src/figures/*.svg) from real runs.
 figures:
     cargo run --release -p lesson-01-yield -- --baozi 3 --eat-ms 100 --svg book/src/figures/01-baozi-blocking.svg

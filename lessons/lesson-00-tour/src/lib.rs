@@ -17,6 +17,8 @@
 //! ```text
 //! cargo run --release -p lesson-00-tour
 //! cargo run --release -p lesson-00-tour -- --only 1   # one lesson's row
+//! cargo run --release -p lesson-00-tour -- --json tour.json  # and as JSON
+//! cargo run --release -p lesson-00-tour -- numbers     # scaling runs, CSV
 //! ```
 //!
 //! Always `--release`: a debug build measures the debug build, and a
@@ -29,6 +31,9 @@
 //! Adding a lesson to the tour means adding one [`Stop`] to [`stops`].
 
 use shared::Figure;
+
+pub mod charts;
+pub mod numbers;
 
 /// How long each lesson may measure: `Quick` for tests, `Normal` for the
 /// tour a learner runs.
@@ -416,6 +421,46 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
+/// The table as JSON, for scripts: an object with the tour's `size`
+/// (`quick` or `normal`) and its `rows`, each with `lesson`, `compared`,
+/// `figures` (`name`, `value`, `unit`) and `ratios` (the lines the table
+/// prints under `ratio:`). A figure that could not be measured (`NaN`)
+/// is `null`, as JSON has no NaN.
+pub fn json(rows: &[Row], size: Size) -> String {
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let figures: Vec<serde_json::Value> = row
+                .figures
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "name": f.name,
+                        "value": f.value,
+                        "unit": f.unit,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "lesson": row.lesson,
+                "compared": row.compared,
+                "figures": figures,
+                "ratios": row.ratios,
+            })
+        })
+        .collect();
+    let size = match size {
+        Size::Quick => "quick",
+        Size::Normal => "normal",
+    };
+    let table = serde_json::json!({ "size": size, "rows": rows });
+    // Pretty: a learner opens it too.
+    let mut text = serde_json::to_string_pretty(&table)
+        .expect("a serde_json::Value always serializes: its keys are strings");
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,5 +487,29 @@ mod tests {
         assert_eq!(times(4.93), "4.9×");
         assert_eq!(times(2978.4), "2978×");
         assert_eq!(times(f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn json_has_every_row_and_no_nan() {
+        let rows = vec![Row {
+            lesson: "lesson-01-yield",
+            compared: "a \"quoted\" comparison",
+            figures: vec![
+                Figure::new("send_ns_coroutine", 4.5, "ns"),
+                Figure::new("not_measured", f64::NAN, "ns"),
+            ],
+            ratios: vec!["thread 9 µs vs coroutine 4.5 ns: 2000×".to_owned()],
+        }];
+        let value: serde_json::Value =
+            serde_json::from_str(&json(&rows, Size::Quick)).unwrap();
+        assert_eq!(value["size"], "quick");
+        let row = &value["rows"][0];
+        assert_eq!(row["lesson"], "lesson-01-yield");
+        assert_eq!(row["compared"], "a \"quoted\" comparison");
+        assert_eq!(row["figures"][0]["name"], "send_ns_coroutine");
+        assert_eq!(row["figures"][0]["value"], 4.5);
+        assert_eq!(row["figures"][0]["unit"], "ns");
+        assert!(row["figures"][1]["value"].is_null());
+        assert_eq!(row["ratios"][0], "thread 9 µs vs coroutine 4.5 ns: 2000×");
     }
 }

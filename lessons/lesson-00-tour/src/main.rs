@@ -1,27 +1,101 @@
-//! The tour's command line: measure every lesson, print one table.
-//! Everything it runs lives in the lessons' libraries; see `lib.rs`.
+//! The tour's command line: measure every lesson, print one table (or
+//! write it as JSON); `numbers` for the scaling runs of the numbers
+//! chapter, `charts` to draw them. Everything it runs lives in the
+//! library; see `lib.rs` and `numbers/mod.rs`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use lesson_00_tour::{Size, stops, table};
+use lesson_00_tour::numbers::{self, Mode};
+use lesson_00_tour::{Size, json, stops, table};
 
 /// Runs every lesson's short measured mode and prints one comparison table.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Measure only this lesson (by number, e.g. `--only 1`).
     #[arg(long, value_name = "LESSON")]
     only: Option<u32>,
     /// Tiny sizes: checks that every stop runs; the figures mean nothing.
     #[arg(long)]
     quick: bool,
+    /// Also write the table as JSON to PATH (`-`: to stdout, instead of
+    /// the table).
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scaling runs: spawn, switch, channels and fetch against their
+    /// sizes, written as CSV files (several minutes; --quick: about one).
+    Numbers {
+        /// Smaller sizes: N up to 100,000 tasks and 1,000 URLs, fewer
+        /// rounds; about a minute in a release build.
+        #[arg(long)]
+        quick: bool,
+        /// Tiny sizes, for the tests: the figures mean nothing.
+        #[arg(long, hide = true, conflicts_with = "quick")]
+        tiny: bool,
+        /// Where to write the CSV files [default: <workspace>/target/numbers].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Draws the SVG charts of the numbers chapter from the CSV files.
+    Charts {
+        /// Where the CSV files are [default: <workspace>/target/numbers].
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+        /// Where the SVGs go [default: <workspace>/book/src/figures].
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+    },
+    /// One spawn point, measured in this fresh process (what `numbers`
+    /// runs once per point): prints `ns_per_task` and `bytes_per_task`.
+    #[command(hide = true)]
+    NumbersPoint {
+        /// thread, hub, may, tokio_ct or tokio_mt.
+        #[arg(long)]
+        runtime: String,
+        /// Tasks spawned and joined at once.
+        #[arg(long)]
+        tasks: usize,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let size = if cli.quick { Size::Quick } else { Size::Normal };
+    let result = match cli.command {
+        None => tour(cli.only, cli.quick, cli.json.as_deref()),
+        Some(Command::Numbers { quick, tiny, out }) => {
+            let mode = match (quick, tiny) {
+                (_, true) => Mode::Tiny,
+                (true, _) => Mode::Quick,
+                _ => Mode::Full,
+            };
+            numbers_run(mode, out)
+        }
+        Some(Command::Charts { from, to }) => charts(from, to),
+        Some(Command::NumbersPoint { runtime, tasks }) => {
+            numbers::spawn::measure_point(&runtime, tasks).map(|figures| {
+                shared::print_figures(&figures);
+            })
+        }
+    };
+    shared::exit_code(result)
+}
+
+/// The tour: every stop, one table, and the JSON if asked.
+fn tour(
+    only: Option<u32>,
+    quick: bool,
+    json_path: Option<&Path>,
+) -> shared::Result<()> {
+    let size = if quick { Size::Quick } else { Size::Normal };
     if cfg!(debug_assertions) && size == Size::Normal {
         eprintln!(
             "note: this is a debug build, so the figures measure debug code; \
@@ -30,11 +104,10 @@ fn main() -> ExitCode {
     }
     let stops: Vec<_> = stops()
         .into_iter()
-        .filter(|s| cli.only.is_none_or(|n| n == s.number))
+        .filter(|s| only.is_none_or(|n| n == s.number))
         .collect();
     if stops.is_empty() {
-        eprintln!("error: no lesson with that number is on the tour");
-        return ExitCode::FAILURE;
+        return Err("no lesson with that number is on the tour".into());
     }
 
     // The bar draws on stderr and hides itself when stderr is not a
@@ -57,10 +130,70 @@ fn main() -> ExitCode {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    print!("{}", table(&rows));
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    match json_path {
+        // `--json -`: the JSON is the output, the table would break it.
+        Some(path) if path == Path::new("-") => print!("{}", json(&rows, size)),
+        Some(path) => {
+            print!("{}", table(&rows));
+            std::fs::write(path, json(&rows, size)).map_err(|e| {
+                format!("cannot write the JSON to {}: {e}", path.display())
+            })?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{}", table(&rows)),
     }
+    if failed {
+        Err("some lessons could not be measured (see above)".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `numbers`: measures, writes the CSVs, prints one table per CSV.
+fn numbers_run(mode: Mode, out: Option<PathBuf>) -> shared::Result<()> {
+    if cfg!(debug_assertions) && mode != Mode::Tiny {
+        eprintln!(
+            "note: this is a debug build, so the figures measure debug code; \
+             add `--release` for real ones"
+        );
+    }
+    let dir = out.unwrap_or_else(numbers::default_dir);
+    // The points are measured by this same program in fresh processes.
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("cannot find this program to run it: {e}"))?;
+    let (csvs, took) = shared::timed(|| numbers::run(&dir, mode, &exe));
+    for csv in csvs? {
+        println!("{}", csv.table());
+    }
+    println!(
+        "wrote {} ({} mode, {:.0} s)",
+        dir.display(),
+        mode.name(),
+        took.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `charts`: the SVGs from the CSVs.
+fn charts(from: Option<PathBuf>, to: Option<PathBuf>) -> shared::Result<()> {
+    let from = from.unwrap_or_else(numbers::default_dir);
+    let to = to.unwrap_or_else(|| {
+        numbers::workspace_root()
+            .join("book")
+            .join("src")
+            .join("figures")
+    });
+    let written = lesson_00_tour::charts::render_dir(&from, &to)?;
+    if written.is_empty() {
+        return Err(format!(
+            "no chart drawn: no CSV of the `numbers` run in {} (run \
+             `cargo run --release -p lesson-00-tour -- numbers` first)",
+            from.display()
+        )
+        .into());
+    }
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }

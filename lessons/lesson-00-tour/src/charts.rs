@@ -1,0 +1,745 @@
+//! SVG charts of the `numbers` run, for the book's numbers chapter.
+//!
+//! The `numbers` run writes one CSV per experiment (see [`crate::numbers`]);
+//! [`render_dir`] reads them back and draws one chart per CSV with
+//! [plotters](https://docs.rs/plotters), through its SVG backend only: no
+//! font or bitmap backend is compiled in, so text is written as SVG `<text>`
+//! and the browser picks the font. (Without a font backend plotters can
+//! only *estimate* how wide a label is; the layout leaves room for that.)
+//!
+//! **Run it:**
+//!
+//! ```text
+//! cargo run --release -p lesson-00-tour -- numbers          # writes target/numbers/*.csv
+//! cargo run --release -p lesson-00-tour -- charts           # writes book/src/figures/numbers-*.svg
+//! ```
+//!
+//! **What to notice:** almost every axis is logarithmic. The figures span
+//! six orders of magnitude (a state-machine switch is a fraction of a
+//! nanosecond, a cross-core thread hand-off tens of microseconds), and on a
+//! linear axis everything but the slowest bar would be invisible. On a log
+//! axis equal distances are equal *ratios*, which is what the course's
+//! claims are about: "a hundred times cheaper" looks the same at every
+//! scale.
+//!
+//! Every chart names, in its footer, the command that measured its data and
+//! the machine it ran on (from `machine.csv`), so a figure in the book can
+//! always be traced back and re-run.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The command that writes the CSVs the charts are drawn from.
+pub const NUMBERS_COMMAND: &str =
+    "cargo run --release -p lesson-00-tour -- numbers";
+
+/// Every chart [`render_dir`] can draw, in the chapter's order: the SVG's
+/// file name and the CSV it is drawn from.
+pub const CHARTS: [(&str, &str); 5] = [
+    ("numbers-spawn-time.svg", "spawn.csv"),
+    ("numbers-spawn-memory.svg", "spawn.csv"),
+    ("numbers-switch.svg", "switch.csv"),
+    ("numbers-channels.svg", "channels.csv"),
+    ("numbers-fetch.svg", "fetch.csv"),
+];
+
+/// Size of every chart in pixels: about the width of the book's text
+/// column, so a browser shows it at 1:1 and the labels stay legible.
+const WIDTH: u32 = 800;
+const HEIGHT: u32 = 460;
+/// The strip under the chart that names the command and the machine.
+const FOOTER: u32 = 40;
+/// The panel right of a line chart that holds its legend. A legend drawn
+/// inside the plot would sit on top of some series' points.
+const LEGEND: u32 = 150;
+const FONT: &str = "sans-serif";
+
+/// Draws every chart whose CSV is in `csv_dir` into `out_dir` (created if
+/// needed), and returns the paths it wrote, in the order of [`CHARTS`].
+///
+/// A missing CSV skips its charts, so a partial run still gives the charts
+/// it can; so does a CSV with nothing to draw (memory per task, when no
+/// runtime's memory was measured). A CSV that is there but malformed is an
+/// error naming the file and line. `machine.csv`, when present, is quoted in
+/// each chart's footer.
+pub fn render_dir(
+    csv_dir: &Path,
+    out_dir: &Path,
+) -> shared::Result<Vec<PathBuf>> {
+    let footer = footer_text(csv_dir)?;
+    fs::create_dir_all(out_dir).map_err(|e| {
+        format!("cannot create the folder {}: {e}", out_dir.display())
+    })?;
+    let mut written = Vec::new();
+    for (svg_name, csv_name) in CHARTS {
+        let Some(table) = Table::read(&csv_dir.join(csv_name))? else {
+            continue;
+        };
+        let chart = match svg_name {
+            "numbers-spawn-time.svg" => Chart::Lines(LineChart {
+                title: "Spawn + join: time per task against N (log-log)",
+                series: "runtime",
+                x: "tasks",
+                y: "ns_per_task",
+                x_desc: "tasks spawned and joined, N (log scale)",
+                y_desc: "time per task, ns / µs (log scale)",
+                x_units: &COUNT,
+                y_units: &NANOSECONDS,
+            }),
+            "numbers-spawn-memory.svg" => Chart::Lines(LineChart {
+                title: "Resident memory per live task against N (log-log)",
+                series: "runtime",
+                x: "tasks",
+                y: "bytes_per_task",
+                x_desc: "tasks alive at once, N (log scale)",
+                y_desc: "resident bytes per task, B / kB (log scale)",
+                x_units: &COUNT,
+                y_units: &BYTES,
+            }),
+            "numbers-switch.svg" => Chart::Bars(BarChart {
+                title: "One switch or hand-off, by mechanism (log scale)",
+                name: "mechanism",
+                value: "ns",
+                value_desc: "time per one-way switch, ns / µs (log scale)",
+            }),
+            "numbers-channels.svg" => Chart::Bars(BarChart {
+                title: "Channel ping-pong: one round trip, by channel \
+                        (log scale)",
+                name: "channel",
+                value: "ns_per_round_trip",
+                value_desc: "time per round trip, ns / µs (log scale)",
+            }),
+            "numbers-fetch.svg" => Chart::Lines(LineChart {
+                title: "Fetch N URLs: total time per strategy (log-log)",
+                series: "strategy",
+                x: "urls",
+                y: "seconds",
+                x_desc: "URLs fetched, N (log scale)",
+                y_desc: "total time, ms / s (log scale)",
+                x_units: &COUNT,
+                y_units: &SECONDS,
+            }),
+            // A name in CHARTS without a drawing here is a bug in this
+            // file, which the tests catch by checking every chart is drawn.
+            other => return Err(format!("no drawing for {other}").into()),
+        };
+        let svg = match &chart {
+            Chart::Lines(lines) => lines.render(&table, &footer)?,
+            Chart::Bars(bars) => bars.render(&table, &footer)?,
+        };
+        let Some(svg) = svg else { continue };
+        let path = out_dir.join(svg_name);
+        fs::write(&path, svg)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The footer of every chart: the command that made the data and, when
+/// `machine.csv` is there, the machine it ran on.
+fn footer_text(csv_dir: &Path) -> shared::Result<[String; 2]> {
+    let Some(machine) = Table::read(&csv_dir.join("machine.csv"))? else {
+        return Ok([format!("data: {NUMBERS_COMMAND}"), String::new()]);
+    };
+    let key = machine.column("key")?;
+    let value = machine.column("value")?;
+    let get = |wanted: &str| {
+        machine
+            .rows
+            .iter()
+            .find(|row| row.fields[key] == wanted)
+            .map(|row| row.fields[value].as_str())
+    };
+    // A quick run was made by a different command, and its figures mean
+    // less: the footer says both.
+    let quick = get("mode") == Some("quick");
+    let command = if quick {
+        format!("data: {NUMBERS_COMMAND} --quick")
+    } else {
+        format!("data: {NUMBERS_COMMAND}")
+    };
+    let mut about = Vec::new();
+    if let Some(cores) = get("cores") {
+        about.push(format!("{cores} cores"));
+    }
+    for wanted in ["cpu", "kernel", "rustc", "date"] {
+        if let Some(text) = get(wanted) {
+            about.push(text.to_owned());
+        }
+    }
+    // A tiny run is the tests' size: say so, whatever made it.
+    if let Some(mode) = get("mode").filter(|m| *m != "full") {
+        about.push(format!("{mode} mode"));
+    }
+    Ok([command, about.join(" · ")])
+}
+
+/// One CSV file: its header and its data rows, each with its line number
+/// for error messages.
+struct Table {
+    path: PathBuf,
+    header: Vec<String>,
+    rows: Vec<Record>,
+}
+
+/// One data row of a [`Table`].
+struct Record {
+    line: usize,
+    fields: Vec<String>,
+}
+
+impl Table {
+    /// Reads `path`; `Ok(None)` when there is no such file.
+    ///
+    /// The format is the `numbers` run's: a header line, then one row per
+    /// line, fields separated by commas. Names are snake_case and numbers
+    /// plain, so there is no quoting to handle, and a quote is an error
+    /// rather than something silently mis-split. Blank lines are skipped.
+    fn read(path: &Path) -> shared::Result<Option<Table>> {
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(
+                    format!("cannot read {}: {e}", path.display()).into()
+                );
+            }
+        };
+        Table::parse(path, &text).map(Some)
+    }
+
+    fn parse(path: &Path, text: &str) -> shared::Result<Table> {
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(index, line)| (index + 1, line.trim()))
+            .filter(|(_, line)| !line.is_empty());
+        let Some((header_line, header)) = lines.next() else {
+            return Err(format!(
+                "{}: the file is empty; expected a header line",
+                path.display()
+            )
+            .into());
+        };
+        let split = |line_number: usize, line: &str| {
+            if line.contains('"') {
+                return Err(format!(
+                    "{}:{line_number}: quoted fields are not supported \
+                     (names are snake_case, numbers plain)",
+                    path.display()
+                ));
+            }
+            Ok(line.split(',').map(|f| f.trim().to_owned()).collect())
+        };
+        let header: Vec<String> = split(header_line, header)?;
+        let mut rows = Vec::new();
+        for (line, text) in lines {
+            let fields: Vec<String> = split(line, text)?;
+            if fields.len() != header.len() {
+                return Err(format!(
+                    "{}:{line}: {} fields, but the header has {} ({})",
+                    path.display(),
+                    fields.len(),
+                    header.len(),
+                    header.join(",")
+                )
+                .into());
+            }
+            rows.push(Record { line, fields });
+        }
+        Ok(Table {
+            path: path.to_owned(),
+            header,
+            rows,
+        })
+    }
+
+    /// The index of the column called `name`.
+    fn column(&self, name: &str) -> shared::Result<usize> {
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            format!(
+                "{}: no column `{name}` (the header is `{}`)",
+                self.path.display(),
+                self.header.join(",")
+            )
+            .into()
+        })
+    }
+
+    /// The number in column `column` of `row`: `None` when the field is
+    /// empty (a figure that was not measured), an error naming file and
+    /// line when it is not a finite, non-negative number.
+    fn number(
+        &self,
+        row: &Record,
+        column: usize,
+    ) -> shared::Result<Option<f64>> {
+        let field = &row.fields[column];
+        if field.is_empty() {
+            return Ok(None);
+        }
+        match field.parse::<f64>() {
+            Ok(value) if value.is_finite() && value >= 0.0 => Ok(Some(value)),
+            _ => Err(format!(
+                "{}:{}: column `{}`: `{field}` is not a number \
+                 (expected a finite, non-negative one)",
+                self.path.display(),
+                row.line,
+                self.header[column]
+            )
+            .into()),
+        }
+    }
+}
+
+/// The two kinds of chart the chapter needs.
+enum Chart {
+    Lines(LineChart),
+    Bars(BarChart),
+}
+
+/// How a value on an axis is written: the scale of each unit and its
+/// suffix, smallest first (`1000.0, " µs"` for nanoseconds).
+type Units = [(f64, &'static str)];
+
+const COUNT: [(f64, &str); 3] = [(1.0, ""), (1e3, "k"), (1e6, "M")];
+const NANOSECONDS: [(f64, &str); 4] =
+    [(1.0, " ns"), (1e3, " µs"), (1e6, " ms"), (1e9, " s")];
+// Decimal kilobytes on the axis, so the ticks (powers of ten) read as round
+// numbers: 1 kB, 10 kB. The chapter's prose uses KiB where pages matter.
+const BYTES: [(f64, &str); 4] =
+    [(1.0, " B"), (1e3, " kB"), (1e6, " MB"), (1e9, " GB")];
+const SECONDS: [(f64, &str); 4] =
+    [(1e-6, " µs"), (1e-3, " ms"), (1.0, " s"), (60.0, " min")];
+
+/// `1k`, `10 µs`, `2.5 MB`: an axis tick or a bar's value, in the largest
+/// unit that keeps the number at least 1, with three significant digits at
+/// most and no trailing zeros.
+fn tick(value: f64, units: &Units) -> String {
+    let (scale, suffix) = units
+        .iter()
+        .rev()
+        .find(|(scale, _)| value >= *scale * 0.999_999)
+        .unwrap_or(&units[0]);
+    let number = value / scale;
+    let decimals = match number {
+        n if n >= 100.0 => 0,
+        n if n >= 10.0 => 1,
+        _ => 2,
+    };
+    let text = format!("{number:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text}{suffix}")
+}
+
+/// A log-axis range around `[min, max]` (both positive), padded by `pad`
+/// on each side and at least two decades wide, so that plotters labels
+/// the powers of ten (1k, 10k) and draws its light grid lines at 2×, 3×
+/// … 9× them. (On a narrower range it labels 10, 20, 30 … and packs its
+/// light lines into a grey smear.)
+fn log_range(min: f64, max: f64, pad: f64) -> std::ops::Range<f64> {
+    let (low, high) = (min / pad, max * pad);
+    const WIDEST: f64 = 120.0;
+    if high / low >= WIDEST {
+        return low..high;
+    }
+    let centre = (low * high).sqrt();
+    let half = WIDEST.sqrt();
+    centre / half..centre * half
+}
+
+/// A fixed colour per name, so the same runtime has the same colour in
+/// every chart: green for the greenlet family, blue for tokio, purple for
+/// may, red for OS threads.
+fn colour(name: &str, index: usize) -> RGBColor {
+    match name {
+        "thread" | "thread_same_core" | "std_mpsc" | "threads" => {
+            RGBColor(214, 39, 40)
+        }
+        "thread_cross_core" => RGBColor(140, 20, 30),
+        "hub" | "greenlet" => RGBColor(44, 160, 44),
+        "bare" => RGBColor(140, 86, 75),
+        "corosensei" | "crossbeam" => RGBColor(255, 127, 14),
+        "state_machine" | "sequential" => RGBColor(127, 127, 127),
+        "may" | "may_yield" | "may_mpsc" => RGBColor(148, 103, 189),
+        "tokio_ct" | "tokio_yield_now" | "tokio_mpsc" | "tokio" => {
+            RGBColor(31, 119, 180)
+        }
+        "tokio_mt" => RGBColor(23, 190, 207),
+        "rayon" => RGBColor(188, 189, 34),
+        "blocking-in-tokio" => RGBColor(227, 119, 194),
+        _ => {
+            const SPARE: [RGBColor; 4] = [
+                RGBColor(188, 189, 34),
+                RGBColor(227, 119, 194),
+                RGBColor(23, 190, 207),
+                RGBColor(140, 86, 75),
+            ];
+            SPARE[index % SPARE.len()]
+        }
+    }
+}
+
+/// A chart error, with the chart's title so the message says which.
+fn drawing_error(title: &str, error: impl std::fmt::Display) -> shared::Error {
+    format!("drawing the chart `{title}` failed: {error}").into()
+}
+
+/// Several series of (N, value) points on log-log axes, one line per
+/// distinct value of the `series` column.
+struct LineChart {
+    title: &'static str,
+    series: &'static str,
+    x: &'static str,
+    y: &'static str,
+    x_desc: &'static str,
+    y_desc: &'static str,
+    x_units: &'static Units,
+    y_units: &'static Units,
+}
+
+impl LineChart {
+    /// The SVG text, or `None` when the table has no point to draw.
+    fn render(
+        &self,
+        table: &Table,
+        footer: &[String; 2],
+    ) -> shared::Result<Option<String>> {
+        let (name, x, y) = (
+            table.column(self.series)?,
+            table.column(self.x)?,
+            table.column(self.y)?,
+        );
+        // Series in the order they first appear in the CSV, which is the
+        // order the `numbers` run measured them in. A point with an empty
+        // or zero value has no place on a log axis and is left out.
+        let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        for row in &table.rows {
+            let (Some(px), Some(py)) =
+                (table.number(row, x)?, table.number(row, y)?)
+            else {
+                continue;
+            };
+            if px <= 0.0 || py <= 0.0 {
+                continue;
+            }
+            let label = &row.fields[name];
+            match series.iter_mut().find(|(s, _)| s == label) {
+                Some((_, points)) => points.push((px, py)),
+                None => series.push((label.clone(), vec![(px, py)])),
+            }
+        }
+        if series.is_empty() {
+            return Ok(None);
+        }
+        for (_, points) in &mut series {
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        let all = || series.iter().flat_map(|(_, points)| points.iter());
+        let bounds = |pick: fn(&(f64, f64)) -> f64| {
+            all().map(pick).fold((f64::MAX, f64::MIN), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
+        };
+        let (x_min, x_max) = bounds(|p| p.0);
+        let (y_min, y_max) = bounds(|p| p.1);
+
+        let mut svg = String::new();
+        let fail = |e| drawing_error(self.title, e);
+        {
+            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT))
+                .into_drawing_area();
+            root.fill(&WHITE).map_err(fail)?;
+            let (main, bottom) = root.split_vertically(HEIGHT - FOOTER);
+            let (plot, legend) = main.split_horizontally(WIDTH - LEGEND);
+            let mut chart = ChartBuilder::on(&plot)
+                .caption(self.title, (FONT, 17))
+                .margin(12)
+                .x_label_area_size(44)
+                .y_label_area_size(78)
+                .build_cartesian_2d(
+                    log_range(x_min, x_max, 1.4).log_scale(),
+                    log_range(y_min, y_max, 1.6).log_scale(),
+                )
+                .map_err(fail)?;
+            let x_ticks = |v: &f64| tick(*v, self.x_units);
+            let y_ticks = |v: &f64| tick(*v, self.y_units);
+            chart
+                .configure_mesh()
+                .x_desc(self.x_desc)
+                .y_desc(self.y_desc)
+                .x_label_formatter(&x_ticks)
+                .y_label_formatter(&y_ticks)
+                .label_style((FONT, 12))
+                .axis_desc_style((FONT, 13))
+                .light_line_style(RGBColor(240, 240, 240))
+                .draw()
+                .map_err(fail)?;
+            for (index, (label, points)) in series.iter().enumerate() {
+                let colour = colour(label, index);
+                let line = colour.stroke_width(2);
+                if is_pitfall(label) {
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            points.iter().copied(),
+                            6,
+                            4,
+                            line,
+                        ))
+                        .map_err(fail)?;
+                } else {
+                    chart
+                        .draw_series(LineSeries::new(
+                            points.iter().copied(),
+                            line,
+                        ))
+                        .map_err(fail)?;
+                }
+                chart
+                    .draw_series(
+                        points.iter().map(|&p| marker(p, label, colour)),
+                    )
+                    .map_err(fail)?;
+            }
+            draw_legend(&legend, &series).map_err(fail)?;
+            draw_footer(&bottom, footer).map_err(fail)?;
+            root.present().map_err(fail)?;
+        }
+        Ok(Some(svg))
+    }
+}
+
+/// Lesson 04's pitfall, a blocking call inside tokio, takes as long as
+/// the sequential strategy, so its points lie on top of sequential's. It is
+/// drawn dashed with hollow points (as in lesson 04's own chart) so that
+/// both stay visible.
+fn is_pitfall(series: &str) -> bool {
+    series == "blocking-in-tokio"
+}
+
+/// A data point: a dot, or a ring around it for the pitfall.
+fn marker<C>(at: C, series: &str, colour: RGBColor) -> Circle<C, i32> {
+    if is_pitfall(series) {
+        Circle::new(at, 6, colour.stroke_width(2))
+    } else {
+        Circle::new(at, 4, colour.filled())
+    }
+}
+
+/// The legend panel: a short line and dot in the series' colour, and its
+/// name, top to bottom in the order of the CSV.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = TextStyle::from((FONT, 13).into_font())
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (index, (label, _)) in series.iter().enumerate() {
+        let colour = colour(label, index);
+        let y = 60 + 24 * index as i32;
+        let swatch: &[_] = if is_pitfall(label) {
+            &[(4, 10), (24, 30)]
+        } else {
+            &[(4, 30)]
+        };
+        for &(from, to) in swatch {
+            area.draw(&PathElement::new(
+                vec![(from, y), (to, y)],
+                colour.stroke_width(2),
+            ))?;
+        }
+        area.draw(&marker((17, y), label, colour))?;
+        area.draw(&Text::new(label.as_str(), (38, y), style.clone()))?;
+    }
+    Ok(())
+}
+
+/// The footer: which command made the data, and on what machine.
+fn draw_footer<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    footer: &[String; 2],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = TextStyle::from((FONT, 12).into_font())
+        .color(&RGBColor(90, 90, 90))
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (index, line) in footer.iter().enumerate() {
+        if !line.is_empty() {
+            let y = 10 + 16 * index as i32;
+            area.draw(&Text::new(line.as_str(), (12, y), style.clone()))?;
+        }
+    }
+    Ok(())
+}
+
+/// One horizontal bar per row, on a logarithmic value axis, top to bottom
+/// in the order of the CSV, each labelled with its value.
+struct BarChart {
+    title: &'static str,
+    name: &'static str,
+    value: &'static str,
+    value_desc: &'static str,
+}
+
+impl BarChart {
+    /// The SVG text, or `None` when the table has no row to draw.
+    fn render(
+        &self,
+        table: &Table,
+        footer: &[String; 2],
+    ) -> shared::Result<Option<String>> {
+        let (name, value) =
+            (table.column(self.name)?, table.column(self.value)?);
+        let mut bars = Vec::new();
+        for row in &table.rows {
+            if let Some(v) = table.number(row, value)? {
+                bars.push((row.fields[name].clone(), v));
+            }
+        }
+        if bars.is_empty() {
+            return Ok(None);
+        }
+        // A zero (a switch too cheap to see) still gets its row and label;
+        // its bar has no length.
+        let positive = bars.iter().map(|b| b.1).filter(|v| *v > 0.0);
+        let min = positive.clone().fold(f64::MAX, f64::min);
+        let max = positive.fold(f64::MIN, f64::max);
+        let (min, max) = if min > max { (1.0, 1.0) } else { (min, max) };
+        // Bars start at a power of ten below the cheapest, so even the
+        // cheapest bar has a visible length; the right end leaves room
+        // for the value printed after the longest bar.
+        let low = 10f64.powf((min / 2.0).log10().floor());
+        let high = max * 12.0;
+        let count = bars.len() as i32;
+
+        let mut svg = String::new();
+        let fail = |e| drawing_error(self.title, e);
+        {
+            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT))
+                .into_drawing_area();
+            root.fill(&WHITE).map_err(fail)?;
+            let (plot, bottom) = root.split_vertically(HEIGHT - FOOTER);
+            // Category `i` of the segmented axis is drawn from the bottom
+            // up, so the first row of the CSV gets the top category.
+            let row_of = |i: i32| count - 1 - i;
+            let mut chart = ChartBuilder::on(&plot)
+                .caption(self.title, (FONT, 17))
+                .margin(12)
+                .x_label_area_size(44)
+                .y_label_area_size(140)
+                .build_cartesian_2d(
+                    (low..high).log_scale(),
+                    (0..count - 1).into_segmented(),
+                )
+                .map_err(fail)?;
+            let x_ticks = |v: &f64| tick(*v, &NANOSECONDS);
+            let y_names = |v: &SegmentValue<i32>| match v {
+                SegmentValue::CenterOf(i) => usize::try_from(row_of(*i))
+                    .ok()
+                    .and_then(|row| bars.get(row))
+                    .map(|bar| bar.0.clone())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(bars.len())
+                .x_desc(self.value_desc)
+                .x_label_formatter(&x_ticks)
+                .y_label_formatter(&y_names)
+                .label_style((FONT, 13))
+                .axis_desc_style((FONT, 13))
+                .light_line_style(RGBColor(240, 240, 240))
+                .draw()
+                .map_err(fail)?;
+            let label_style = TextStyle::from((FONT, 12).into_font())
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            for (row, (label, v)) in bars.iter().enumerate() {
+                let i = row_of(row as i32);
+                let end = v.max(low);
+                let mut bar = Rectangle::new(
+                    [
+                        (low, SegmentValue::Exact(i)),
+                        (end, SegmentValue::Exact(i + 1)),
+                    ],
+                    colour(label, row).filled(),
+                );
+                bar.set_margin(5, 5, 0, 0);
+                chart.draw_series([bar]).map_err(fail)?;
+                chart
+                    .draw_series([EmptyElement::at((
+                        end,
+                        SegmentValue::CenterOf(i),
+                    )) + Text::new(
+                        tick(*v, &NANOSECONDS),
+                        (6, 0),
+                        label_style.clone(),
+                    )])
+                    .map_err(fail)?;
+            }
+            draw_footer(&bottom, footer).map_err(fail)?;
+            root.present().map_err(fail)?;
+        }
+        Ok(Some(svg))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_read_as_round_numbers() {
+        assert_eq!(tick(1000.0, &COUNT), "1k");
+        assert_eq!(tick(1_000_000.0, &COUNT), "1M");
+        assert_eq!(tick(100.0, &COUNT), "100");
+        assert_eq!(tick(0.1, &NANOSECONDS), "0.1 ns");
+        assert_eq!(tick(10_000.0, &NANOSECONDS), "10 µs");
+        assert_eq!(tick(2500.0, &BYTES), "2.5 kB");
+        assert_eq!(tick(0.05, &SECONDS), "50 ms");
+        assert_eq!(tick(3.0, &SECONDS), "3 s");
+    }
+
+    #[test]
+    fn bar_values_keep_three_significant_digits() {
+        assert_eq!(tick(0.123, &NANOSECONDS), "0.12 ns");
+        assert_eq!(tick(48.0, &NANOSECONDS), "48 ns");
+        assert_eq!(tick(450.0, &NANOSECONDS), "450 ns");
+        assert_eq!(tick(41_234.0, &NANOSECONDS), "41.2 µs");
+        assert_eq!(tick(2_950.0, &NANOSECONDS), "2.95 µs");
+    }
+
+    #[test]
+    fn log_ranges_span_at_least_two_decades() {
+        let r = log_range(250.0, 300.0, 1.2);
+        assert!(r.end / r.start >= 100.0, "{r:?}");
+        assert!(r.start < 250.0 && r.end > 300.0, "{r:?}");
+        let r = log_range(1000.0, 1_000_000.0, 1.4);
+        assert_eq!(r, 1000.0 / 1.4..1_000_000.0 * 1.4);
+    }
+
+    #[test]
+    fn parse_reports_file_and_line() {
+        let path = Path::new("switch.csv");
+        let err = Table::parse(path, "mechanism,ns\ngreenlet,5,6\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.starts_with("switch.csv:2: 3 fields"), "{err}");
+        let table =
+            Table::parse(path, "mechanism,ns\n\ngreenlet,five\n").unwrap();
+        let err = table.number(&table.rows[0], 1).unwrap_err().to_string();
+        assert!(err.starts_with("switch.csv:3: column `ns`"), "{err}");
+        let err = Table::parse(path, "\n\n").err().unwrap().to_string();
+        assert!(err.contains("empty"), "{err}");
+    }
+}

@@ -1,0 +1,257 @@
+//! The tour's `numbers` run: how each cost grows with the work, measured
+//! on one machine in one run, written as CSV files for the charts and the
+//! book's numbers chapter.
+//!
+//! **Run it:**
+//!
+//! ```text
+//! cargo run --release -p lesson-00-tour -- numbers            # several minutes
+//! cargo run --release -p lesson-00-tour -- numbers --quick    # about a minute
+//! cargo run --release -p lesson-00-tour -- charts             # the SVGs
+//! ```
+//!
+//! It writes five files into `target/numbers/` (or `--out DIR`), each a
+//! header line and comma-separated rows, and prints each as a table:
+//!
+//! - `spawn.csv` (`runtime,tasks,ns_per_task,bytes_per_task`): spawn +
+//!   join per task and resident bytes per live task, against the number of
+//!   tasks, for OS threads and every runtime of lesson 03 ([`spawn`]);
+//! - `switch.csv` (`mechanism,ns`): one switch or hand-off, by mechanism
+//!   ([`switch`]);
+//! - `channels.csv` (`channel,ns_per_round_trip`): a ping-pong over each
+//!   kind of channel ([`channels`]);
+//! - `fetch.csv` (`strategy,urls,seconds`): lesson 04's strategies against
+//!   the number of URLs ([`fetch`]);
+//! - `machine.csv` (`key,value`): where the figures came from
+//!   ([`machine`]).
+//!
+//! **What to notice:** the shape of the curves, not a single number. A
+//! figure from this run is only compared with figures from the same run,
+//! on the same machine, under the same load.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub mod channels;
+pub mod fetch;
+pub mod machine;
+pub mod spawn;
+pub mod switch;
+
+/// How much the run measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Tiny sizes, for the tests: proves every part runs and writes its
+    /// rows, in a few seconds even in a debug build. Meaningless figures.
+    Tiny,
+    /// About a minute in a release build: N up to 100,000 tasks and
+    /// 1,000 URLs, fewer rounds.
+    Quick,
+    /// Several minutes: N up to a million tasks and 10,000 URLs.
+    Full,
+}
+
+impl Mode {
+    /// `tiny`, `quick` or `full`: the `mode` of `machine.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Tiny => "tiny",
+            Mode::Quick => "quick",
+            Mode::Full => "full",
+        }
+    }
+}
+
+/// The default place of the CSV files: `<workspace>/target/numbers`.
+pub fn default_dir() -> PathBuf {
+    workspace_root().join("target").join("numbers")
+}
+
+/// The workspace's root, from where this crate was compiled.
+pub fn workspace_root() -> PathBuf {
+    let here = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    here.canonicalize().unwrap_or_else(|_| here.to_path_buf())
+}
+
+/// A CSV file in the making: a header and rows of cells. Names are
+/// `snake_case` and numbers have no thousands separators, so no cell
+/// needs quoting; [`Csv::push`] replaces a comma in a cell (a CPU model
+/// name could have one) by a semicolon rather than quote it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Csv {
+    /// The file's name, e.g. `spawn.csv`.
+    pub file: &'static str,
+    /// The column names.
+    pub header: Vec<&'static str>,
+    /// The rows, one cell per column.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    /// An empty file with these columns.
+    pub fn new(file: &'static str, header: &[&'static str]) -> Csv {
+        Csv {
+            file,
+            header: header.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row (one cell per column).
+    pub fn push(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.header.len(), "{}", self.file);
+        self.rows
+            .push(cells.into_iter().map(|c| c.replace(',', ";")).collect());
+    }
+
+    /// The file's text: the header line, then one line per row.
+    pub fn text(&self) -> String {
+        let mut out = self.header.join(",");
+        out.push('\n');
+        for row in &self.rows {
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The rows as a table for the terminal: the file name, then columns
+    /// as wide as their widest cell, numbers right-aligned.
+    pub fn table(&self) -> String {
+        let widths: Vec<usize> = (0..self.header.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .fold(self.header[i].len(), usize::max)
+            })
+            .collect();
+        // A column of numbers is right-aligned (its empty cells too); a
+        // column with any text in it, left.
+        let numeric: Vec<bool> = (0..self.header.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .all(|r| r[i].is_empty() || r[i].parse::<f64>().is_ok())
+            })
+            .collect();
+        let line = |cells: &[&str], header: bool| {
+            let mut out = String::new();
+            for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+                let gap = if i == 0 { "" } else { "  " };
+                if numeric[i] && !(header && i == 0) {
+                    let _ = write!(out, "{gap}{cell:>w$}");
+                } else {
+                    let _ = write!(out, "{gap}{cell:<w$}");
+                }
+            }
+            out.trim_end().to_owned()
+        };
+        let mut out = format!("{}\n", self.file);
+        out.push_str(&line(&self.header, true));
+        out.push('\n');
+        let total = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+        out.push_str(&"-".repeat(total));
+        out.push('\n');
+        for row in &self.rows {
+            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+            out.push_str(&line(&cells, false));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Writes the file into `dir`.
+    pub fn write(&self, dir: &Path) -> shared::Result<PathBuf> {
+        let path = dir.join(self.file);
+        std::fs::write(&path, self.text())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(path)
+    }
+}
+
+/// A figure for a CSV cell: as many decimals as its size deserves (three
+/// significant digits or more), no unit, no separators.
+pub fn cell(value: f64) -> String {
+    match value.abs() {
+        a if a >= 100.0 => format!("{value:.0}"),
+        a if a >= 10.0 => format!("{value:.1}"),
+        a if a >= 1.0 => format!("{value:.2}"),
+        _ => format!("{value:.3}"),
+    }
+}
+
+/// What the run says while it works: a bar on stderr that counts the
+/// steps (hidden when stderr is not a terminal, so a piped or tested run
+/// prints only its tables), and one-line notes printed above it.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar of `steps` steps.
+    pub fn new(steps: u64) -> Progress {
+        let bar = ProgressBar::new(steps);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} {elapsed:>4} {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        // Some steps are one long call (a million spawns in a child):
+        // the clock keeps moving so the run does not look stuck.
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Progress { bar }
+    }
+
+    /// A step begins: its name goes on the bar.
+    pub fn step(&self, what: impl Into<String>) {
+        self.bar.set_message(what.into());
+    }
+
+    /// The step is done.
+    pub fn done(&self) {
+        self.bar.inc(1);
+    }
+
+    /// A note above the bar (a skipped size, a failed point), on stderr.
+    pub fn note(&self, line: impl AsRef<str>) {
+        self.bar.suspend(|| eprintln!("{}", line.as_ref()));
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The whole run: every part measured, every CSV written into `dir`
+/// (created if missing) and returned, in the order of the contract.
+/// `exe` is the program whose hidden `numbers-point` subcommand measures
+/// one spawn point in a fresh process: the tour binary itself
+/// ([`std::env::current_exe`]) from the CLI, the built binary from a test.
+pub fn run(dir: &Path, mode: Mode, exe: &Path) -> shared::Result<Vec<Csv>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let steps = spawn::steps(mode)
+        + switch::steps(mode)
+        + channels::steps(mode)
+        + fetch::steps(mode);
+    let progress = Progress::new(steps as u64);
+    let parts = (|| -> shared::Result<Vec<Csv>> {
+        let machine = machine::csv(mode);
+        let spawn = spawn::csv(mode, exe, &progress)?;
+        let switch = switch::csv(mode, &progress)?;
+        let channels = channels::csv(mode, &progress)?;
+        let fetch = fetch::csv(mode, &progress)?;
+        Ok(vec![spawn, switch, channels, fetch, machine])
+    })();
+    progress.finish();
+    let parts = parts?;
+    for csv in &parts {
+        csv.write(dir)?;
+    }
+    Ok(parts)
+}

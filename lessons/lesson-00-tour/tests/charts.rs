@@ -1,0 +1,371 @@
+//! The chart generator, on a small synthetic set of CSVs: every chart is
+//! written, is well-formed SVG, and shows every series of its CSV; a
+//! malformed CSV is an error naming its file and line; a missing CSV skips
+//! its chart.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lesson_00_tour::charts::{CHARTS, NUMBERS_COMMAND, render_dir};
+
+const SPAWN: &str = "\
+runtime,tasks,ns_per_task,bytes_per_task
+thread,1000,21000,12500
+thread,10000,26000,11800
+hub,1000,310,4300
+hub,10000,330,4200
+hub,100000,360,4180
+may,1000,950,
+may,10000,990,
+tokio_ct,1000,95,380
+tokio_ct,10000,90,330
+tokio_ct,100000,88,320
+tokio_mt,1000,420,400
+tokio_mt,10000,410,350
+tokio_mt,100000,400,340
+";
+
+const SWITCH: &str = "\
+mechanism,ns
+state_machine,0.12
+corosensei,3.9
+greenlet,5.1
+bare,2.2
+may_yield,48
+tokio_yield_now,31
+thread_same_core,2900
+thread_cross_core,41000
+";
+
+const CHANNELS: &str = "\
+channel,ns_per_round_trip
+std_mpsc,9000
+crossbeam,7000
+tokio_mpsc,450
+may_mpsc,800
+";
+
+const FETCH: &str = "\
+strategy,urls,seconds
+sequential,10,0.52
+sequential,100,5.1
+threads,10,0.055
+threads,100,0.07
+rayon,10,0.26
+rayon,100,2.6
+tokio,10,0.052
+tokio,100,0.06
+blocking-in-tokio,10,0.51
+blocking-in-tokio,100,5.0
+";
+
+const MACHINE: &str = "\
+key,value
+cores,2
+cpu,Synthetic CPU @ 1.00GHz
+kernel,6.1.0-test
+rustc,rustc 1.95.0 (synthetic)
+date,2026-11-23
+mode,quick
+";
+
+/// A fresh scratch folder under cargo's per-test temporary directory,
+/// named for the test and the process, so concurrent runs never collide.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("charts-{name}-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).unwrap();
+        }
+        fs::create_dir_all(dir.join("csv")).unwrap();
+        Scratch(dir)
+    }
+
+    /// Writes the full synthetic set of CSVs.
+    fn with_every_csv(name: &str) -> Scratch {
+        let scratch = Scratch::new(name);
+        for (file, text) in [
+            ("spawn.csv", SPAWN),
+            ("switch.csv", SWITCH),
+            ("channels.csv", CHANNELS),
+            ("fetch.csv", FETCH),
+            ("machine.csv", MACHINE),
+        ] {
+            scratch.write(file, text);
+        }
+        scratch
+    }
+
+    fn csv(&self) -> PathBuf {
+        self.0.join("csv")
+    }
+
+    fn out(&self) -> PathBuf {
+        self.0.join("figures")
+    }
+
+    fn write(&self, file: &str, text: &str) {
+        fs::write(self.csv().join(file), text).unwrap();
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What a test needs to know of one SVG: its text, element by element,
+/// and the colours its lines and bars are drawn in.
+struct Svg {
+    texts: Vec<String>,
+    /// The stroke colour of every coloured `<polyline>`: the lines of the
+    /// series and their legend swatches.
+    line_colours: Vec<String>,
+    /// The fill colour of every `<rect>` that is not the white background.
+    bar_colours: Vec<String>,
+}
+
+/// Parses `path` as XML (panicking with the parser's message if it is not
+/// well-formed) and collects what the assertions look at.
+fn read_svg(path: &Path) -> Svg {
+    let text = fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| {
+        panic!("{} is not well-formed XML: {e}", path.display())
+    });
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg", "{}", path.display());
+    let mut svg = Svg {
+        texts: Vec::new(),
+        line_colours: Vec::new(),
+        bar_colours: Vec::new(),
+    };
+    for node in root.descendants() {
+        match node.tag_name().name() {
+            // plotters writes each label's text on a line of its own.
+            "text" => svg.texts.push(
+                node.descendants()
+                    .filter(|n| n.is_text())
+                    .filter_map(|n| n.text())
+                    .collect::<String>()
+                    .trim()
+                    .to_owned(),
+            ),
+            // The axes and their ticks are black polylines too.
+            "polyline" => {
+                let stroke = node.attribute("stroke").unwrap_or("").to_owned();
+                if stroke != "#000000" {
+                    svg.line_colours.push(stroke);
+                }
+            }
+            "rect" => {
+                let fill = node.attribute("fill").unwrap_or("").to_owned();
+                if !fill.eq_ignore_ascii_case("#ffffff") {
+                    svg.bar_colours.push(fill);
+                }
+            }
+            _ => {}
+        }
+    }
+    svg
+}
+
+/// The distinct names of the first column of `csv`, in order.
+fn names(csv: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    for line in csv.lines().skip(1) {
+        let name = line.split(',').next().unwrap();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+fn file_names(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn every_chart_is_written_as_well_formed_svg_naming_its_command() {
+    let scratch = Scratch::with_every_csv("all");
+    let written = render_dir(&scratch.csv(), &scratch.out()).unwrap();
+    // The names the book's chapter embeds, in the chapter's order.
+    assert_eq!(
+        file_names(&written),
+        [
+            "numbers-spawn-time.svg",
+            "numbers-spawn-memory.svg",
+            "numbers-switch.svg",
+            "numbers-channels.svg",
+            "numbers-fetch.svg",
+        ]
+    );
+    assert_eq!(
+        CHARTS.len(),
+        written.len(),
+        "a chart of CHARTS was not drawn"
+    );
+    for path in &written {
+        assert!(path.starts_with(scratch.out()), "{}", path.display());
+        let svg = read_svg(path);
+        // The footer names the command that made the data (a quick run,
+        // per machine.csv) and the machine.
+        let command = format!("data: {NUMBERS_COMMAND} --quick");
+        assert!(
+            svg.texts.contains(&command),
+            "{} does not name its command; its texts: {:?}",
+            path.display(),
+            svg.texts
+        );
+        assert!(
+            svg.texts
+                .iter()
+                .any(|t| t.contains("Synthetic CPU @ 1.00GHz")
+                    && t.contains("2 cores")
+                    && t.contains("2026-11-23")),
+            "{} does not name the machine: {:?}",
+            path.display(),
+            svg.texts
+        );
+    }
+}
+
+/// A line chart shows one series per name: a legend entry, and lines in
+/// the series' own colour (at least two: the data and the legend's
+/// swatch; a dashed series draws each dash as a line of its own).
+fn assert_one_line_per_series(path: &Path, series: &[&str]) {
+    let svg = read_svg(path);
+    for name in series {
+        assert!(
+            svg.texts.iter().any(|t| t == name),
+            "{} has no legend entry `{name}`: {:?}",
+            path.display(),
+            svg.texts
+        );
+    }
+    let mut colours = svg.line_colours.clone();
+    colours.sort();
+    colours.dedup();
+    assert_eq!(
+        colours.len(),
+        series.len(),
+        "{}: one colour per series, got {:?}",
+        path.display(),
+        svg.line_colours
+    );
+    for colour in &colours {
+        let lines = svg.line_colours.iter().filter(|c| *c == colour).count();
+        assert!(
+            lines >= 2,
+            "{}: the series in {colour} has {lines} line(s), expected its \
+             line and its legend swatch",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn line_charts_show_one_series_per_runtime_and_strategy() {
+    let scratch = Scratch::with_every_csv("lines");
+    render_dir(&scratch.csv(), &scratch.out()).unwrap();
+    let out = scratch.out();
+    assert_one_line_per_series(
+        &out.join("numbers-spawn-time.svg"),
+        &names(SPAWN),
+    );
+    // may has no memory figures in the synthetic set, so no memory line.
+    let with_memory: Vec<&str> =
+        names(SPAWN).into_iter().filter(|n| *n != "may").collect();
+    assert_one_line_per_series(
+        &out.join("numbers-spawn-memory.svg"),
+        &with_memory,
+    );
+    assert_one_line_per_series(&out.join("numbers-fetch.svg"), &names(FETCH));
+}
+
+#[test]
+fn bar_charts_show_one_bar_per_mechanism_and_channel_with_its_value() {
+    let scratch = Scratch::with_every_csv("bars");
+    render_dir(&scratch.csv(), &scratch.out()).unwrap();
+    for (file, csv, values) in [
+        (
+            "numbers-switch.svg",
+            SWITCH,
+            &["0.12 ns", "5.1 ns", "2.9 µs", "41 µs"][..],
+        ),
+        ("numbers-channels.svg", CHANNELS, &["9 µs", "450 ns"][..]),
+    ] {
+        let svg = read_svg(&scratch.out().join(file));
+        let names = names(csv);
+        assert_eq!(svg.bar_colours.len(), names.len(), "{file}: one bar each");
+        for expected in names.iter().chain(values) {
+            assert!(
+                svg.texts.iter().any(|t| t == expected),
+                "{file} has no text `{expected}`: {:?}",
+                svg.texts
+            );
+        }
+    }
+}
+
+#[test]
+fn a_malformed_csv_is_an_error_naming_its_file_and_line() {
+    let scratch = Scratch::with_every_csv("malformed");
+    scratch.write("switch.csv", "mechanism,ns\ngreenlet,5.1\nbare,fast\n");
+    let error = render_dir(&scratch.csv(), &scratch.out())
+        .unwrap_err()
+        .to_string();
+    let at = scratch.csv().join("switch.csv:3:");
+    assert!(
+        error.starts_with(&at.display().to_string()),
+        "error does not start with `{}`: {error}",
+        at.display()
+    );
+    assert!(error.contains("`fast` is not a number"), "{error}");
+
+    scratch.write("switch.csv", SWITCH);
+    scratch.write("fetch.csv", "strategy,urls,seconds\ntokio,10\n");
+    let error = render_dir(&scratch.csv(), &scratch.out())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("fetch.csv:2: 2 fields"), "{error}");
+
+    scratch.write("fetch.csv", "strategy,n,seconds\ntokio,10,0.05\n");
+    let error = render_dir(&scratch.csv(), &scratch.out())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("fetch.csv: no column `urls`"), "{error}");
+}
+
+#[test]
+fn a_missing_csv_skips_its_charts_and_only_those() {
+    let scratch = Scratch::with_every_csv("missing");
+    fs::remove_file(scratch.csv().join("spawn.csv")).unwrap();
+    fs::remove_file(scratch.csv().join("machine.csv")).unwrap();
+    let written = render_dir(&scratch.csv(), &scratch.out()).unwrap();
+    assert_eq!(
+        file_names(&written),
+        [
+            "numbers-switch.svg",
+            "numbers-channels.svg",
+            "numbers-fetch.svg"
+        ]
+    );
+    assert!(!scratch.out().join("numbers-spawn-time.svg").exists());
+    // Without machine.csv the footer still names the command.
+    let svg = read_svg(&scratch.out().join("numbers-switch.svg"));
+    let command = format!("data: {NUMBERS_COMMAND}");
+    assert!(svg.texts.contains(&command), "{:?}", svg.texts);
+
+    // Nothing to draw at all is not an error: an empty list.
+    let empty = Scratch::new("none");
+    let written = render_dir(&empty.csv(), &empty.out()).unwrap();
+    assert!(written.is_empty(), "{written:?}");
+}
