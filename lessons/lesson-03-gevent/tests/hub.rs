@@ -2,13 +2,15 @@
 //! and blocked sleeps, ten thousand tasks, panics, ordering by deadline,
 //! teardown, and the stacks' mappings.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
 use lesson_03_gevent::hub::{self, Builder, Spawner, Task};
 use lesson_03_gevent::{GEVENT_TRANSCRIPT, TaskError, TasksConfig};
-use shared::{Event, Snapshot, State, Trace, Transcript};
+use shared::{State, Trace, Transcript};
 
 #[test]
 fn gevent_demo_prints_the_six_lines_in_order() {
@@ -48,42 +50,14 @@ fn the_hub_has_exactly_one_worker() {
 }
 
 fn small_tasks() -> TasksConfig {
-    TasksConfig {
-        count: 5,
-        delay: Duration::from_millis(20),
-        ..TasksConfig::default()
-    }
-}
-
-/// The `sleep` spans of the synchronous phase and of the asynchronous one,
-/// told apart by the `Asynchronous:` line on the main lane.
-fn sleeps_by_phase(snap: &Snapshot) -> (Vec<&Event>, Vec<&Event>) {
-    let split = snap
-        .marks()
-        .find(|m| m.label == "Asynchronous:")
-        .expect("the header was printed")
-        .start;
-    snap.spans_in(State::Waiting)
-        .filter(|s| s.label == "sleep")
-        .partition(|s| s.start < split)
+    common::five_tasks(1)
 }
 
 #[test]
 fn tasks_demo_overlaps_async_sleeps_and_not_sync_ones() {
     let (out, trace) = (Transcript::quiet(), Trace::new());
     let report = hub::tasks_demo(&small_tasks(), &out, &trace).unwrap();
-    assert_eq!((report.sync_tasks, report.async_tasks), (4, 5));
-    let mut expected = vec!["Synchronous:".to_owned()];
-    expected.extend((1..5).map(|pid| format!("Task {pid} done")));
-    expected.push("Asynchronous:".to_owned());
-    expected.extend((0..5).map(|pid| format!("Task {pid} done")));
-    assert_eq!(out.lines(), expected);
-
-    let snap = trace.snapshot();
-    let (sync, asynchronous) = sleeps_by_phase(&snap);
-    assert_eq!((sync.len(), asynchronous.len()), (4, 5));
-    assert_eq!(snap.peak_overlap(sync), 1, "one after another");
-    assert_eq!(snap.peak_overlap(asynchronous), 5, "all at once");
+    common::check_five_tasks(&out.lines(), &trace.snapshot(), &report, true);
 }
 
 #[test]
@@ -100,7 +74,7 @@ fn a_blocking_sleep_stalls_every_other_task() {
     assert_eq!(snap.lane_name(blocked[0].lane), "task 0");
     assert_eq!(blocked[0].label, "thread::sleep");
     // While task 0 held the thread, nobody else even started to wait.
-    let (_, asynchronous) = sleeps_by_phase(&snap);
+    let (_, asynchronous) = common::sleeps_by_phase(&snap);
     assert_eq!(asynchronous.len(), 4);
     for wait in &asynchronous {
         assert!(!wait.overlaps(blocked[0]), "{wait:?} ran during the block");

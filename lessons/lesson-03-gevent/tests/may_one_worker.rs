@@ -6,14 +6,15 @@
 //! first: a test that blocks the worker on purpose must not stall another
 //! test's coroutines (with one worker, it would).
 
-use std::collections::BTreeSet;
+mod common;
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use lesson_03_gevent::{
     GEVENT_TRANSCRIPT, TaskError, TasksConfig, on_may, task_name,
 };
-use shared::{Event, Snapshot, State, Trace, Transcript};
+use shared::{State, Trace, Transcript};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -26,27 +27,7 @@ fn serial() -> MutexGuard<'static, ()> {
 
 /// Five tasks of 20 ms, on one worker.
 fn five_tasks() -> TasksConfig {
-    TasksConfig {
-        count: 5,
-        delay: Duration::from_millis(20),
-        ..TasksConfig::default()
-    }
-}
-
-/// The moment the demo printed `Asynchronous:`: the sync phase is before.
-fn async_start(snap: &Snapshot) -> Duration {
-    snap.marks()
-        .find(|m| m.label == "Asynchronous:")
-        .expect("the demo prints Asynchronous:")
-        .start
-}
-
-/// The `waiting` spans of task lanes, split into the sync and async runs.
-fn sleeps(snap: &Snapshot) -> (Vec<&Event>, Vec<&Event>) {
-    let split = async_start(snap);
-    snap.spans_in(State::Waiting)
-        .filter(|e| snap.lane_name(e.lane).starts_with("task "))
-        .partition(|e| e.start < split)
+    common::five_tasks(1)
 }
 
 #[test]
@@ -72,30 +53,7 @@ fn async_sleeps_overlap_and_sync_ones_do_not() {
     let _serial = serial();
     let (out, trace) = (Transcript::quiet(), Trace::new());
     let report = on_may::tasks_demo(&five_tasks(), &out, &trace).unwrap();
-    assert_eq!((report.sync_tasks, report.async_tasks), (4, 5));
-
-    let lines = out.lines();
-    assert_eq!(
-        lines[..6],
-        [
-            "Synchronous:",
-            "Task 1 done",
-            "Task 2 done",
-            "Task 3 done",
-            "Task 4 done",
-            "Asynchronous:"
-        ]
-    );
-    let done: BTreeSet<_> = lines[6..].iter().cloned().collect();
-    let expected: BTreeSet<_> =
-        (0..5).map(|p| format!("Task {p} done")).collect();
-    assert_eq!((lines.len(), done), (11, expected));
-
-    let snap = trace.snapshot();
-    let (sync, asynchronous) = sleeps(&snap);
-    assert_eq!((sync.len(), asynchronous.len()), (4, 5));
-    assert_eq!(snap.peak_overlap(sync), 1, "sync sleeps one after another");
-    assert_eq!(snap.peak_overlap(asynchronous), 5, "async sleeps at once");
+    common::check_five_tasks(&out.lines(), &trace.snapshot(), &report, false);
 }
 
 #[test]
@@ -116,7 +74,7 @@ fn a_blocking_sleep_stalls_every_task_on_the_one_worker() {
     assert_eq!(snap.lane_name(blocked[0].lane), "task 0");
     assert_eq!(blocked[0].label, "thread::sleep");
     // Nobody else even started waiting while task 0 blocked the worker.
-    let (_, asynchronous) = sleeps(&snap);
+    let (_, asynchronous) = common::sleeps_by_phase(&snap);
     assert_eq!(asynchronous.len(), 4);
     assert!(asynchronous.iter().all(|s| !s.overlaps(blocked[0])));
 }

@@ -8,11 +8,12 @@
 //! stalls everyone). They take `SERIAL` so a blocking test does not take
 //! a worker from another test.
 
-use std::collections::BTreeSet;
+mod common;
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use lesson_03_gevent::{GEVENT_TRANSCRIPT, TaskError, TasksConfig, on_may};
+use lesson_03_gevent::{TaskError, TasksConfig, on_may};
 use shared::{State, Trace, Transcript};
 
 const WORKERS: usize = 2;
@@ -25,12 +26,7 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 fn five_tasks() -> TasksConfig {
-    TasksConfig {
-        count: 5,
-        delay: Duration::from_millis(20),
-        workers: WORKERS,
-        ..TasksConfig::default()
-    }
+    common::five_tasks(WORKERS)
 }
 
 #[test]
@@ -38,36 +34,15 @@ fn two_workers_print_the_same_lines_each_task_in_its_order() {
     let _serial = serial();
     let (out, trace) = (Transcript::quiet(), Trace::new());
     on_may::gevent_demo(0.01, WORKERS, &out, &trace).unwrap();
-    let lines = out.lines();
-    let printed: BTreeSet<_> = lines.iter().map(String::as_str).collect();
-    assert_eq!(printed, BTreeSet::from(GEVENT_TRANSCRIPT));
-    assert_eq!(lines.len(), 6);
-    // Each task's own two lines, in its own order.
-    let at = |line: &str| lines.iter().position(|l| l == line).unwrap();
-    for (first, second) in [(0, 5), (1, 4), (2, 3)] {
-        assert!(
-            at(GEVENT_TRANSCRIPT[first]) < at(GEVENT_TRANSCRIPT[second]),
-            "{lines:?}"
-        );
-    }
+    common::check_six_lines_per_task(&out.lines());
 }
 
 #[test]
 fn async_sleeps_overlap_on_two_workers_too() {
     let _serial = serial();
     let (out, trace) = (Transcript::quiet(), Trace::new());
-    on_may::tasks_demo(&five_tasks(), &out, &trace).unwrap();
-    let snap = trace.snapshot();
-    let split = snap
-        .marks()
-        .find(|m| m.label == "Asynchronous:")
-        .unwrap()
-        .start;
-    let (sync, asynchronous): (Vec<_>, Vec<_>) =
-        snap.spans_in(State::Waiting).partition(|e| e.start < split);
-    assert_eq!(snap.peak_overlap(sync), 1);
-    assert_eq!(snap.peak_overlap(asynchronous), 5);
-    assert_eq!(out.lines().len(), 11);
+    let report = on_may::tasks_demo(&five_tasks(), &out, &trace).unwrap();
+    common::check_five_tasks(&out.lines(), &trace.snapshot(), &report, false);
 }
 
 #[test]

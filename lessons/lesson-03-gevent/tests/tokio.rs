@@ -3,32 +3,17 @@
 //! multi-thread one. Each demo builds its own runtime, so unlike may the
 //! worker count can change from test to test.
 
-use std::collections::BTreeSet;
+mod common;
+
 use std::time::Duration;
 
 use lesson_03_gevent::{
     GEVENT_TRANSCRIPT, TaskError, TasksConfig, on_tokio, task_name,
 };
-use shared::{Event, Snapshot, State, Trace, Transcript};
+use shared::{Snapshot, State, Trace, Transcript};
 
 fn five_tasks(workers: usize) -> TasksConfig {
-    TasksConfig {
-        count: 5,
-        delay: Duration::from_millis(20),
-        workers,
-        ..TasksConfig::default()
-    }
-}
-
-/// The `waiting` spans of the sync and of the async run, told apart by
-/// the `Asynchronous:` line.
-fn sleeps(snap: &Snapshot) -> (Vec<&Event>, Vec<&Event>) {
-    let split = snap
-        .marks()
-        .find(|m| m.label == "Asynchronous:")
-        .expect("the demo prints Asynchronous:")
-        .start;
-    snap.spans_in(State::Waiting).partition(|e| e.start < split)
+    common::five_tasks(workers)
 }
 
 /// Runs the tasks demo with task 0 blocking and returns the trace.
@@ -50,7 +35,7 @@ fn sleeps_beside_the_blocked_call(snap: &Snapshot) -> usize {
     assert_eq!(blocked.len(), 1);
     assert_eq!(snap.lane_name(blocked[0].lane), "task 0");
     assert_eq!(blocked[0].label, "thread::sleep");
-    let (_, asynchronous) = sleeps(snap);
+    let (_, asynchronous) = common::sleeps_by_phase(snap);
     assert_eq!(asynchronous.len(), 4);
     asynchronous
         .iter()
@@ -77,17 +62,7 @@ fn current_thread_prints_exactly_what_gevent_prints() {
 fn multi_thread_prints_the_same_lines_each_task_in_its_order() {
     let (out, trace) = (Transcript::quiet(), Trace::new());
     on_tokio::gevent_demo(0.01, 2, &out, &trace).unwrap();
-    let lines = out.lines();
-    let printed: BTreeSet<_> = lines.iter().map(String::as_str).collect();
-    assert_eq!(printed, BTreeSet::from(GEVENT_TRANSCRIPT));
-    assert_eq!(lines.len(), 6);
-    let at = |line: &str| lines.iter().position(|l| l == line).unwrap();
-    for (first, second) in [(0, 5), (1, 4), (2, 3)] {
-        assert!(
-            at(GEVENT_TRANSCRIPT[first]) < at(GEVENT_TRANSCRIPT[second]),
-            "{lines:?}"
-        );
-    }
+    common::check_six_lines_per_task(&out.lines());
 }
 
 #[test]
@@ -96,29 +71,8 @@ fn async_sleeps_overlap_and_sync_ones_do_not() {
         let (out, trace) = (Transcript::quiet(), Trace::new());
         let report =
             on_tokio::tasks_demo(&five_tasks(workers), &out, &trace).unwrap();
-        assert_eq!((report.sync_tasks, report.async_tasks), (4, 5));
-        let lines = out.lines();
-        assert_eq!(
-            lines[..6],
-            [
-                "Synchronous:",
-                "Task 1 done",
-                "Task 2 done",
-                "Task 3 done",
-                "Task 4 done",
-                "Asynchronous:"
-            ]
-        );
-        let done: BTreeSet<_> = lines[6..].iter().cloned().collect();
-        let expected: BTreeSet<_> =
-            (0..5).map(|p| format!("Task {p} done")).collect();
-        assert_eq!((lines.len(), done), (11, expected));
-
         let snap = trace.snapshot();
-        let (sync, asynchronous) = sleeps(&snap);
-        assert_eq!((sync.len(), asynchronous.len()), (4, 5));
-        assert_eq!(snap.peak_overlap(sync), 1, "{workers} workers");
-        assert_eq!(snap.peak_overlap(asynchronous), 5, "{workers} workers");
+        common::check_five_tasks(&out.lines(), &snap, &report, workers == 1);
     }
 }
 
