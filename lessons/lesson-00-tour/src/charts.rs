@@ -295,6 +295,28 @@ impl Table {
             .into()),
         }
     }
+
+    /// An axis range that a log axis can draw: both ends positive normal
+    /// numbers. A value near the largest `f64` (`1e308`) makes the padded
+    /// end infinite, one near the smallest (`1e-307`) makes it subnormal or
+    /// zero, and plotters, asked for the ticks of such an axis, never
+    /// returns: refuse it instead.
+    fn check_drawable(
+        &self,
+        range: &std::ops::Range<f64>,
+    ) -> shared::Result<()> {
+        let drawable = |v: f64| v.is_normal() && v > 0.0;
+        if drawable(range.start) && drawable(range.end) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: a value is too large or too small to draw on a log \
+                 axis",
+                self.path.display()
+            )
+            .into())
+        }
+    }
 }
 
 /// The two kinds of chart the chapter needs.
@@ -452,6 +474,11 @@ impl LineChart {
         };
         let (x_min, x_max) = bounds(|p| p.0);
         let (y_min, y_max) = bounds(|p| p.1);
+        let x_range = log_range(x_min, x_max, 1.4);
+        let y_range = log_range(y_min, y_max, 1.6);
+        for range in [&x_range, &y_range] {
+            table.check_drawable(range)?;
+        }
 
         let mut svg = String::new();
         let fail = |e| drawing_error(self.title, e);
@@ -466,10 +493,7 @@ impl LineChart {
                 .margin(12)
                 .x_label_area_size(44)
                 .y_label_area_size(78)
-                .build_cartesian_2d(
-                    log_range(x_min, x_max, 1.4).log_scale(),
-                    log_range(y_min, y_max, 1.6).log_scale(),
-                )
+                .build_cartesian_2d(x_range.log_scale(), y_range.log_scale())
                 .map_err(fail)?;
             let x_ticks = |v: &f64| tick(*v, self.x_units);
             let y_ticks = |v: &f64| tick(*v, self.y_units);
@@ -618,6 +642,7 @@ impl BarChart {
         // for the value printed after the longest bar.
         let low = 10f64.powf((min / 2.0).log10().floor());
         let high = max * 12.0;
+        table.check_drawable(&(low..high))?;
         let count = bars.len() as i32;
 
         let mut svg = String::new();

@@ -32,10 +32,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scaling runs: spawn, switch, channels and fetch against their
-    /// sizes, written as CSV files (several minutes; --quick: about one).
+    /// sizes, written as CSV files (several minutes; --quick: under one).
     Numbers {
         /// Smaller sizes: N up to 100,000 tasks and 1,000 URLs, fewer
-        /// rounds; about a minute in a release build.
+        /// rounds; under a minute in a release build (about 15 s on
+        /// two cores).
         #[arg(long)]
         quick: bool,
         /// Tiny sizes, for the tests: the figures mean nothing.

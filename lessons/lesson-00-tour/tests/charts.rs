@@ -369,3 +369,54 @@ fn a_missing_csv_skips_its_charts_and_only_those() {
     let written = render_dir(&empty.csv(), &empty.out()).unwrap();
     assert!(written.is_empty(), "{written:?}");
 }
+
+#[test]
+fn names_with_markup_characters_stay_well_formed_text() {
+    let scratch = Scratch::with_every_csv("odd-names");
+    scratch.write("switch.csv", "mechanism,ns\na<b&c>'d',5.1\nµs→ns,41000\n");
+    scratch.write(
+        "machine.csv",
+        "key,value\ncores,2\ncpu,Vendor <R> & Co.\nmode,full\n",
+    );
+    render_dir(&scratch.csv(), &scratch.out()).unwrap();
+    let svg = read_svg(&scratch.out().join("numbers-switch.svg"));
+    for expected in ["a<b&c>'d'", "µs→ns"] {
+        assert!(
+            svg.texts.iter().any(|t| t == expected),
+            "no text `{expected}`: {:?}",
+            svg.texts
+        );
+    }
+    assert!(
+        svg.texts.iter().any(|t| t.contains("Vendor <R> & Co.")),
+        "{:?}",
+        svg.texts
+    );
+}
+
+#[test]
+fn a_value_no_log_axis_can_hold_is_an_error_not_a_hang() {
+    let scratch = Scratch::with_every_csv("huge");
+    // 1.7e308 is finite, but the axis padded around it is not.
+    scratch.write("switch.csv", "mechanism,ns\ngreenlet,1.7e308\n");
+    let error = render_dir(&scratch.csv(), &scratch.out())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("switch.csv: a value is too large"),
+        "{error}"
+    );
+    // And 1e-310 is above zero, but subnormal.
+    scratch.write("switch.csv", "mechanism,ns\ngreenlet,1e-310\nbare,2\n");
+    let error = render_dir(&scratch.csv(), &scratch.out())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("or too small to draw"), "{error}");
+
+    scratch.write("switch.csv", SWITCH);
+    scratch.write("fetch.csv", "strategy,urls,seconds\ntokio,1.7e308,0.05\n");
+    let error = render_dir(&scratch.csv(), &scratch.out())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("fetch.csv: a value is too large"), "{error}");
+}

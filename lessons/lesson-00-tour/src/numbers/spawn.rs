@@ -11,7 +11,11 @@
 //! reuse them and look almost free. (Lesson 03's `sweep` does the same,
 //! for the same reason.)
 
+use std::io::Read;
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use lesson_03_gevent::sweep;
 use shared::Figure;
@@ -88,30 +92,75 @@ pub fn measure_point(who: &str, tasks: usize) -> shared::Result<Vec<Figure>> {
     Ok(figures)
 }
 
+/// How long one point's child process may run before it is stopped. A
+/// point here takes a few seconds (four batches of a million hub
+/// greenlets, or of 10,000 OS threads); one that runs for minutes is a
+/// machine swapping a million stacks in and out, or a runtime stuck, and
+/// either way not a figure: it is killed and leaves no row, rather than
+/// hold the run forever.
+pub const POINT_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// One point in a fresh process: `exe numbers-point --runtime who
 /// --tasks n`, its figures parsed back. The error is the child's own
-/// `error:` line, or how it died.
+/// `error:` line, how it died, or that it ran past [`POINT_TIMEOUT`].
 pub fn point_in_child(
     exe: &Path,
     who: &str,
     tasks: usize,
 ) -> shared::Result<(f64, Option<f64>)> {
-    let output = std::process::Command::new(exe)
+    let mut child = Command::new(exe)
         .args(["numbers-point", "--runtime", who, "--tasks"])
         .arg(tasks.to_string())
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    // Look every 50 ms: the child is measuring, and a parent that woke
+    // more often would take CPU time from it on a two-core machine.
+    let deadline = Instant::now() + POINT_TIMEOUT;
+    let waited = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) if Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(50));
+            }
+            Ok(None) => {
+                break Err(format!(
+                    "the child process ran for more than {} s and was stopped",
+                    POINT_TIMEOUT.as_secs()
+                ));
+            }
+            Err(e) => break Err(format!("cannot wait for the child: {e}")),
+        }
+    };
+    let status = match waited {
+        Ok(status) => status,
+        Err(why) => {
+            // Kill it, then reap it, so no process outlives the run. The
+            // drain threads end when the pipes close; they are not waited
+            // for, in case something the child started still holds them.
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(why.into());
+        }
+    };
+    // The child has exited, so both pipes are at their end.
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
         let why = stderr
             .lines()
             .find(|l| l.starts_with("error:"))
             .map(|l| l.trim_start_matches("error:").trim().to_owned())
             // No `error:` line: killed (out of memory) or crashed.
-            .unwrap_or_else(|| format!("the child process {}", output.status));
+            .unwrap_or_else(|| format!("the child process {status}"));
         return Err(why.into());
     }
-    let figures = String::from_utf8_lossy(&output.stdout)
+    let figures = String::from_utf8_lossy(&stdout)
         .lines()
         .map(str::parse)
         .collect::<Result<Vec<Figure>, _>>()?;
@@ -119,6 +168,21 @@ pub fn point_in_child(
         |name: &str| figures.iter().find(|f| f.name == name).map(|f| f.value);
     let ns = find("ns_per_task").ok_or("the child printed no ns_per_task")?;
     Ok((ns, find("bytes_per_task")))
+}
+
+/// Reads a child's pipe to its end on a thread of its own, so that a
+/// child which writes more than a pipe holds (a long panic message) never
+/// blocks on a full pipe while its parent waits for it to exit.
+fn drain<R: Read + Send + 'static>(
+    pipe: Option<R>,
+) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
 }
 
 /// Every point of the mode, [`repeats`] child processes each. A point

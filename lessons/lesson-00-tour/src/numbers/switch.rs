@@ -101,19 +101,26 @@ pub fn csv(mode: Mode, progress: &Progress) -> shared::Result<Csv> {
     rows.push(("tokio_yield_now", tokio_yield_ns(switches / 2, rounds)?));
     progress.done();
 
+    // The cores to pin to are the first two this process may run on: not
+    // always 0 and 1 (a container or `taskset` can hand it cores 2 and 3).
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let allowed = allowed_cpus(cores);
     for (name, other) in [("thread_same_core", 0), ("thread_cross_core", 1)] {
         progress.step(format!("switch: {name}"));
-        if other >= cores {
-            progress.note(format!(
+        let pair = allowed.first().zip(allowed.get(other));
+        match pair.filter(|_| other < cores) {
+            None => progress.note(format!(
                 "switch: {name} skipped: this process may run on one core \
                  only"
-            ));
-        } else {
-            match pinned_round_trip_ns(0, other, trips, rounds) {
-                // One way is half a round trip: ping, then pong.
-                Ok(ns) => rows.push((name, ns / 2.0)),
-                Err(e) => progress.note(format!("switch: {name} skipped: {e}")),
+            )),
+            Some((&ping, &pong)) => {
+                match pinned_round_trip_ns(ping, pong, trips, rounds) {
+                    // One way is half a round trip: ping, then pong.
+                    Ok(ns) => rows.push((name, ns / 2.0)),
+                    Err(e) => {
+                        progress.note(format!("switch: {name} skipped: {e}"))
+                    }
+                }
             }
         }
         progress.done();
@@ -191,6 +198,26 @@ fn pin_to(cpu: usize) -> shared::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn pin_to(_cpu: usize) -> shared::Result<()> {
     Err("pinning threads is done on Linux only".into())
+}
+
+/// The cores this process may run on, lowest first: its affinity mask,
+/// or the first `cores` where that cannot be read.
+#[cfg(target_os = "linux")]
+fn allowed_cpus(cores: usize) -> Vec<usize> {
+    use rustix::thread::{CpuSet, sched_getaffinity};
+    sched_getaffinity(None).map_or_else(
+        |_| (0..cores).collect(),
+        |set| {
+            (0..CpuSet::MAX_CPU)
+                .filter(|&cpu| set.is_set(cpu))
+                .collect()
+        },
+    )
+}
+
+#[cfg(not(target_os = "linux"))]
+fn allowed_cpus(cores: usize) -> Vec<usize> {
+    (0..cores).collect()
 }
 
 /// Median ns per round trip between two OS threads, one pinned to core
