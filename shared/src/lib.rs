@@ -20,6 +20,8 @@
 //!   that every lesson's `measure` subcommand prints and the tour parses.
 //! - [`delay_server`]: a real HTTP/1.1 server on loopback whose
 //!   `/delay/{ms}` answers late on purpose, counting requests in flight.
+//! - [`progress`]: the spinner every lesson shows on a run that takes
+//!   seconds.
 //! - [`cli_check`]: the test support for every lesson's CLI tests: run the
 //!   lesson binary and check its promises (a quiet run, one clear `error:`
 //!   line for a bad flag, one error line and status 1 for a failure, and
@@ -44,6 +46,7 @@
 pub mod cli_check;
 pub mod delay_server;
 pub mod measure;
+pub mod progress;
 pub mod render;
 pub mod trace;
 pub mod transcript;

@@ -107,8 +107,9 @@ pub fn stops() -> Vec<Stop> {
 }
 
 /// Looks a figure up by name; a missing figure is a bug in the lesson's
-/// `measure`, reported as an error rather than a panic.
-fn figure(figures: &[Figure], name: &str) -> shared::Result<f64> {
+/// `measure`, reported as an error rather than a panic. (The `numbers`
+/// run reads the lessons' figures with it too.)
+pub(crate) fn figure(figures: &[Figure], name: &str) -> shared::Result<f64> {
     figures
         .iter()
         .find(|f| f.name == name)

@@ -240,7 +240,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Measure { quick }) => {
             let sizes = if quick { Sizes::QUICK } else { Sizes::NORMAL };
-            let bar = spinner(
+            let bar = shared::progress::spinner(
                 "spawning on every runtime, then the tasks demo".to_owned(),
             );
             let figures = measure(sizes);
@@ -366,7 +366,7 @@ fn spawn(
     // count from out here: a spinner says the run is alive. indicatif
     // draws nothing when stderr is not a terminal.
     let bar = (count >= 10_000).then(|| {
-        spinner(format!(
+        shared::progress::spinner(format!(
             "spawning and joining {count} tasks on {who}, 1 + {WARM_BATCHES} \
              times"
         ))
@@ -416,7 +416,8 @@ fn sweep(
         n.checked_mul(10).filter(|&m| m <= max_count)
     })
     .collect();
-    let bar = spinner("spawning on every runtime at every count".to_owned());
+    let bar =
+        shared::progress::spinner("spawning on every runtime at every count");
     let points = lesson_03_gevent::sweep::run(&counts, point_in_child);
     bar.finish_and_clear();
     let points = points?;
@@ -470,18 +471,4 @@ fn point_in_child(who: &'static str, count: usize) -> shared::Result<Point> {
             .ok_or("`spawn` printed no time")?,
         bytes_per_task: find(format!("task_bytes_{who}")),
     })
-}
-
-/// A spinner on stderr for runs that take seconds, so a learner can see
-/// the run is alive.
-fn spinner(message: String) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new_spinner();
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(message);
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }

@@ -184,7 +184,9 @@ fn main() -> ExitCode {
             rounds,
             scale_urls,
         }) => {
-            let bar = spinner("measuring every strategy, then tokio at scale");
+            let bar = shared::progress::spinner(
+                "measuring every strategy, then tokio at scale",
+            );
             let figures = measure(Sizes {
                 urls,
                 delay_ms,
@@ -219,22 +221,6 @@ fn serve(port: u16) -> shared::Result<()> {
     Ok(())
 }
 
-/// A spinner on stderr for the long subcommands (`measure` takes about
-/// 18 s, `sweep` about 30 s), so a learner can see the run is alive.
-/// indicatif draws nothing when stderr is not a terminal, so piped output
-/// stays clean.
-fn spinner(message: &'static str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new_spinner();
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(message);
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
-}
-
 /// The sweep: every strategy at 1, 10, 100, ... URLs.
 fn sweep(
     delay_ms: u64,
@@ -246,7 +232,8 @@ fn sweep(
         n.checked_mul(10).filter(|&m| m <= max_urls)
     })
     .collect();
-    let bar = spinner("fetching every strategy at every count");
+    let bar =
+        shared::progress::spinner("fetching every strategy at every count");
     let points = lesson_04_fetch::sweep(
         &counts,
         delay_ms,

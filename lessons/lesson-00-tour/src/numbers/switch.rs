@@ -24,9 +24,8 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::thread;
 
-use shared::Figure;
-
 use super::{Csv, Mode, Progress, cell};
+use crate::figure;
 
 /// The mechanisms, in the contract's names, cheapest kind first.
 pub const MECHANISMS: [&str; 8] = [
@@ -54,15 +53,6 @@ fn sizes(mode: Mode) -> (u64, usize, u64) {
 pub fn steps(_mode: Mode) -> usize {
     // Lesson 01, lesson 02, may, tokio, two pinned pairs.
     6
-}
-
-/// Looks a lesson's figure up by name.
-fn figure(figures: &[Figure], name: &str) -> shared::Result<f64> {
-    figures
-        .iter()
-        .find(|f| f.name == name)
-        .map(|f| f.value)
-        .ok_or_else(|| format!("the lesson's measure gave no `{name}`").into())
 }
 
 /// Every mechanism measured; `bare` only on x86_64 Linux, the pinned
