@@ -12,7 +12,8 @@
 //!   coroutines and tokio tasks.
 //! - [`render`]: turns a recorded trace into an ASCII swim-lane chart for
 //!   the terminal (`--timeline`) or a self-contained SVG for the book
-//!   (`--svg PATH`).
+//!   (`--svg PATH`); [`render::chart`] draws log-log line charts of
+//!   measured figures (a sweep's cost against N).
 //! - [`transcript`]: the lessons' `print`. It prints a line, keeps it for
 //!   the tests (which compare transcripts without capturing stdout) and
 //!   marks it on the timeline.

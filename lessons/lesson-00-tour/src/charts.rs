@@ -32,6 +32,10 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use shared::render::chart::{
+    self, BYTES, COUNT, FONT, FOOTER, HEIGHT, NANOSECONDS, SECONDS, Series,
+    Units, WIDTH, colour, drawable, drawing_error, tick,
+};
 
 /// The command that writes the CSVs the charts are drawn from.
 pub const NUMBERS_COMMAND: &str =
@@ -46,17 +50,6 @@ pub const CHARTS: [(&str, &str); 5] = [
     ("numbers-channels.svg", "channels.csv"),
     ("numbers-fetch.svg", "fetch.csv"),
 ];
-
-/// Size of every chart in pixels: about the width of the book's text
-/// column, so a browser shows it at 1:1 and the labels stay legible.
-const WIDTH: u32 = 800;
-const HEIGHT: u32 = 460;
-/// The strip under the chart that names the command and the machine.
-const FOOTER: u32 = 40;
-/// The panel right of a line chart that holds its legend. A legend drawn
-/// inside the plot would sit on top of some series' points.
-const LEGEND: u32 = 150;
-const FONT: &str = "sans-serif";
 
 /// Draws every chart whose CSV is in `csv_dir` into `out_dir` (created if
 /// needed), and returns the paths it wrote, in the order of [`CHARTS`].
@@ -305,8 +298,7 @@ impl Table {
         &self,
         range: &std::ops::Range<f64>,
     ) -> shared::Result<()> {
-        let drawable = |v: f64| v.is_normal() && v > 0.0;
-        if drawable(range.start) && drawable(range.end) {
+        if drawable(range) {
             Ok(())
         } else {
             Err(format!(
@@ -325,99 +317,10 @@ enum Chart {
     Bars(BarChart),
 }
 
-/// How a value on an axis is written: the scale of each unit and its
-/// suffix, smallest first (`1000.0, " µs"` for nanoseconds).
-type Units = [(f64, &'static str)];
-
-const COUNT: [(f64, &str); 3] = [(1.0, ""), (1e3, "k"), (1e6, "M")];
-const NANOSECONDS: [(f64, &str); 4] =
-    [(1.0, " ns"), (1e3, " µs"), (1e6, " ms"), (1e9, " s")];
-// Decimal kilobytes on the axis, so the ticks (powers of ten) read as round
-// numbers: 1 kB, 10 kB. The chapter's prose uses KiB where pages matter.
-const BYTES: [(f64, &str); 4] =
-    [(1.0, " B"), (1e3, " kB"), (1e6, " MB"), (1e9, " GB")];
-const SECONDS: [(f64, &str); 4] =
-    [(1e-6, " µs"), (1e-3, " ms"), (1.0, " s"), (60.0, " min")];
-
-/// `1k`, `10 µs`, `2.5 MB`: an axis tick or a bar's value, in the largest
-/// unit that keeps the number at least 1, with three significant digits at
-/// most and no trailing zeros.
-fn tick(value: f64, units: &Units) -> String {
-    let (scale, suffix) = units
-        .iter()
-        .rev()
-        .find(|(scale, _)| value >= *scale * 0.999_999)
-        .unwrap_or(&units[0]);
-    let number = value / scale;
-    let decimals = match number {
-        n if n >= 100.0 => 0,
-        n if n >= 10.0 => 1,
-        _ => 2,
-    };
-    let text = format!("{number:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    format!("{text}{suffix}")
-}
-
-/// A log-axis range around `[min, max]` (both positive), padded by `pad`
-/// on each side and at least two decades wide, so that plotters labels
-/// the powers of ten (1k, 10k) and draws its light grid lines at 2×, 3×
-/// … 9× them. (On a narrower range it labels 10, 20, 30 … and packs its
-/// light lines into a grey smear.)
-fn log_range(min: f64, max: f64, pad: f64) -> std::ops::Range<f64> {
-    let (low, high) = (min / pad, max * pad);
-    const WIDEST: f64 = 120.0;
-    if high / low >= WIDEST {
-        return low..high;
-    }
-    let centre = (low * high).sqrt();
-    let half = WIDEST.sqrt();
-    centre / half..centre * half
-}
-
-/// A fixed colour per name, so the same runtime has the same colour in
-/// every chart: green for the greenlet family, blue for tokio, purple for
-/// may, red for OS threads.
-fn colour(name: &str, index: usize) -> RGBColor {
-    match name {
-        "thread" | "thread_same_core" | "std_mpsc" | "threads" => {
-            RGBColor(214, 39, 40)
-        }
-        "thread_cross_core" => RGBColor(140, 20, 30),
-        "hub" | "greenlet" => RGBColor(44, 160, 44),
-        "bare" => RGBColor(140, 86, 75),
-        "corosensei" | "crossbeam" => RGBColor(255, 127, 14),
-        "state_machine" | "sequential" => RGBColor(127, 127, 127),
-        "may" | "may_yield" | "may_mpsc" => RGBColor(148, 103, 189),
-        "tokio_ct" | "tokio_yield_now" | "tokio_mpsc" | "tokio" => {
-            RGBColor(31, 119, 180)
-        }
-        "tokio_mt" => RGBColor(23, 190, 207),
-        "rayon" => RGBColor(188, 189, 34),
-        "blocking-in-tokio" => RGBColor(227, 119, 194),
-        _ => {
-            const SPARE: [RGBColor; 4] = [
-                RGBColor(188, 189, 34),
-                RGBColor(227, 119, 194),
-                RGBColor(23, 190, 207),
-                RGBColor(140, 86, 75),
-            ];
-            SPARE[index % SPARE.len()]
-        }
-    }
-}
-
-/// A chart error, with the chart's title so the message says which.
-fn drawing_error(title: &str, error: impl std::fmt::Display) -> shared::Error {
-    format!("drawing the chart `{title}` failed: {error}").into()
-}
-
 /// Several series of (N, value) points on log-log axes, one line per
-/// distinct value of the `series` column.
+/// distinct value of the `series` column, drawn by
+/// [`shared::render::chart`] (which lessons 03 and 04 draw their sweeps
+/// with too).
 struct LineChart {
     title: &'static str,
     series: &'static str,
@@ -444,7 +347,7 @@ impl LineChart {
         // Series in the order they first appear in the CSV, which is the
         // order the `numbers` run measured them in. A point with an empty
         // or zero value has no place on a log axis and is left out.
-        let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        let mut series: Vec<Series<'_>> = Vec::new();
         for row in &table.rows {
             let (Some(px), Some(py)) =
                 (table.number(row, x)?, table.number(row, y)?)
@@ -454,91 +357,32 @@ impl LineChart {
             if px <= 0.0 || py <= 0.0 {
                 continue;
             }
-            let label = &row.fields[name];
-            match series.iter_mut().find(|(s, _)| s == label) {
-                Some((_, points)) => points.push((px, py)),
-                None => series.push((label.clone(), vec![(px, py)])),
+            let label = row.fields[name].as_str();
+            match series.iter_mut().find(|s| s.name == label) {
+                Some(s) => s.points.push((px, py)),
+                None => series.push(Series {
+                    name: label,
+                    points: vec![(px, py)],
+                    dashed: is_pitfall(label),
+                }),
             }
         }
         if series.is_empty() {
             return Ok(None);
         }
-        for (_, points) in &mut series {
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        }
-        let all = || series.iter().flat_map(|(_, points)| points.iter());
-        let bounds = |pick: fn(&(f64, f64)) -> f64| {
-            all().map(pick).fold((f64::MAX, f64::MIN), |(lo, hi), v| {
-                (lo.min(v), hi.max(v))
-            })
+        let chart = chart::LineChart {
+            title: self.title,
+            x_label: self.x_desc,
+            y_label: self.y_desc,
+            x_units: self.x_units,
+            y_units: self.y_units,
+            series,
         };
-        let (x_min, x_max) = bounds(|p| p.0);
-        let (y_min, y_max) = bounds(|p| p.1);
-        let x_range = log_range(x_min, x_max, 1.4);
-        let y_range = log_range(y_min, y_max, 1.6);
-        for range in [&x_range, &y_range] {
-            table.check_drawable(range)?;
-        }
-
-        let mut svg = String::new();
-        let fail = |e| drawing_error(self.title, e);
-        {
-            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT))
-                .into_drawing_area();
-            root.fill(&WHITE).map_err(fail)?;
-            let (main, bottom) = root.split_vertically(HEIGHT - FOOTER);
-            let (plot, legend) = main.split_horizontally(WIDTH - LEGEND);
-            let mut chart = ChartBuilder::on(&plot)
-                .caption(self.title, (FONT, 17))
-                .margin(12)
-                .x_label_area_size(44)
-                .y_label_area_size(78)
-                .build_cartesian_2d(x_range.log_scale(), y_range.log_scale())
-                .map_err(fail)?;
-            let x_ticks = |v: &f64| tick(*v, self.x_units);
-            let y_ticks = |v: &f64| tick(*v, self.y_units);
-            chart
-                .configure_mesh()
-                .x_desc(self.x_desc)
-                .y_desc(self.y_desc)
-                .x_label_formatter(&x_ticks)
-                .y_label_formatter(&y_ticks)
-                .label_style((FONT, 12))
-                .axis_desc_style((FONT, 13))
-                .light_line_style(RGBColor(240, 240, 240))
-                .draw()
-                .map_err(fail)?;
-            for (index, (label, points)) in series.iter().enumerate() {
-                let colour = colour(label, index);
-                let line = colour.stroke_width(2);
-                if is_pitfall(label) {
-                    chart
-                        .draw_series(DashedLineSeries::new(
-                            points.iter().copied(),
-                            6,
-                            4,
-                            line,
-                        ))
-                        .map_err(fail)?;
-                } else {
-                    chart
-                        .draw_series(LineSeries::new(
-                            points.iter().copied(),
-                            line,
-                        ))
-                        .map_err(fail)?;
-                }
-                chart
-                    .draw_series(
-                        points.iter().map(|&p| marker(p, label, colour)),
-                    )
-                    .map_err(fail)?;
-            }
-            draw_legend(&legend, &series).map_err(fail)?;
-            draw_footer(&bottom, footer).map_err(fail)?;
-            root.present().map_err(fail)?;
-        }
-        Ok(Some(svg))
+        // The error of a value no log axis can hold names the CSV it
+        // came from.
+        chart::line_chart_svg(&chart, footer)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", table.path.display()).into())
     }
 }
 
@@ -548,60 +392,6 @@ impl LineChart {
 /// both stay visible.
 fn is_pitfall(series: &str) -> bool {
     series == "blocking-in-tokio"
-}
-
-/// A data point: a dot, or a ring around it for the pitfall.
-fn marker<C>(at: C, series: &str, colour: RGBColor) -> Circle<C, i32> {
-    if is_pitfall(series) {
-        Circle::new(at, 6, colour.stroke_width(2))
-    } else {
-        Circle::new(at, 4, colour.filled())
-    }
-}
-
-/// The legend panel: a short line and dot in the series' colour, and its
-/// name, top to bottom in the order of the CSV.
-fn draw_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    series: &[(String, Vec<(f64, f64)>)],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let style = TextStyle::from((FONT, 13).into_font())
-        .pos(Pos::new(HPos::Left, VPos::Center));
-    for (index, (label, _)) in series.iter().enumerate() {
-        let colour = colour(label, index);
-        let y = 60 + 24 * index as i32;
-        let swatch: &[_] = if is_pitfall(label) {
-            &[(4, 10), (24, 30)]
-        } else {
-            &[(4, 30)]
-        };
-        for &(from, to) in swatch {
-            area.draw(&PathElement::new(
-                vec![(from, y), (to, y)],
-                colour.stroke_width(2),
-            ))?;
-        }
-        area.draw(&marker((17, y), label, colour))?;
-        area.draw(&Text::new(label.as_str(), (38, y), style.clone()))?;
-    }
-    Ok(())
-}
-
-/// The footer: which command made the data, and on what machine.
-fn draw_footer<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    footer: &[String; 2],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let style = TextStyle::from((FONT, 12).into_font())
-        .color(&RGBColor(90, 90, 90))
-        .pos(Pos::new(HPos::Left, VPos::Center));
-    for (index, line) in footer.iter().enumerate() {
-        if !line.is_empty() {
-            let y = 10 + 16 * index as i32;
-            area.draw(&Text::new(line.as_str(), (12, y), style.clone()))?;
-        }
-    }
-    Ok(())
 }
 
 /// One horizontal bar per row, on a logarithmic value axis, top to bottom
@@ -711,7 +501,7 @@ impl BarChart {
                     )])
                     .map_err(fail)?;
             }
-            draw_footer(&bottom, footer).map_err(fail)?;
+            chart::draw_footer(&bottom, footer).map_err(fail)?;
             root.present().map_err(fail)?;
         }
         Ok(Some(svg))
@@ -721,36 +511,6 @@ impl BarChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ticks_read_as_round_numbers() {
-        assert_eq!(tick(1000.0, &COUNT), "1k");
-        assert_eq!(tick(1_000_000.0, &COUNT), "1M");
-        assert_eq!(tick(100.0, &COUNT), "100");
-        assert_eq!(tick(0.1, &NANOSECONDS), "0.1 ns");
-        assert_eq!(tick(10_000.0, &NANOSECONDS), "10 µs");
-        assert_eq!(tick(2500.0, &BYTES), "2.5 kB");
-        assert_eq!(tick(0.05, &SECONDS), "50 ms");
-        assert_eq!(tick(3.0, &SECONDS), "3 s");
-    }
-
-    #[test]
-    fn bar_values_keep_three_significant_digits() {
-        assert_eq!(tick(0.123, &NANOSECONDS), "0.12 ns");
-        assert_eq!(tick(48.0, &NANOSECONDS), "48 ns");
-        assert_eq!(tick(450.0, &NANOSECONDS), "450 ns");
-        assert_eq!(tick(41_234.0, &NANOSECONDS), "41.2 µs");
-        assert_eq!(tick(2_950.0, &NANOSECONDS), "2.95 µs");
-    }
-
-    #[test]
-    fn log_ranges_span_at_least_two_decades() {
-        let r = log_range(250.0, 300.0, 1.2);
-        assert!(r.end / r.start >= 100.0, "{r:?}");
-        assert!(r.start < 250.0 && r.end > 300.0, "{r:?}");
-        let r = log_range(1000.0, 1_000_000.0, 1.4);
-        assert_eq!(r, 1000.0 / 1.4..1_000_000.0 * 1.4);
-    }
 
     #[test]
     fn parse_reports_file_and_line() {

@@ -425,10 +425,10 @@ fn sweep(
     if let Some(path) = svg {
         let title = "lesson 03: spawn + join per task, and memory per live \
                      task, against the number of tasks";
-        std::fs::write(path, lesson_03_gevent::sweep::svg(&points, title))
-            .map_err(|e| {
-                format!("cannot write the SVG to {}: {e}", path.display())
-            })?;
+        let chart = lesson_03_gevent::sweep::svg(&points, title)?;
+        std::fs::write(path, chart).map_err(|e| {
+            format!("cannot write the SVG to {}: {e}", path.display())
+        })?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

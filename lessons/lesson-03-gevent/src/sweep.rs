@@ -1,11 +1,13 @@
 //! Cost and memory per task against the number of tasks, for every
 //! runtime and for OS threads: a table for the terminal and a chart for
-//! the book (`sweep --svg`).
+//! the book (`sweep --svg`), drawn by [`shared::render::chart`].
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use shared::render::escape_xml;
+use shared::render::chart::{
+    BYTES, COUNT, LineChart, NANOSECONDS, Series, line_charts_svg,
+};
 
 use crate::{AnySpawner, Runtime, spawn_report_on};
 
@@ -110,179 +112,40 @@ pub fn table(points: &[Point]) -> Vec<String> {
     lines
 }
 
-/// One colour per spawner: the hub in the course's green, threads in
-/// grey.
-fn colour(who: &str) -> &'static str {
-    match who {
-        "hub" => "#2e9d4a",
-        "may" => "#e08a00",
-        "tokio_ct" => "#2f6fd0",
-        "tokio_mt" => "#7a4fd0",
-        _ => "#777777",
-    }
-}
-
-/// `1`, `10`, `100`, `1k`, ..., `1M`: decade labels.
-fn decade_label(v: f64) -> String {
-    match v {
-        v if v >= 1e6 => format!("{}M", v / 1e6),
-        v if v >= 1e3 => format!("{}k", v / 1e3),
-        v if v >= 1.0 => format!("{v}"),
-        v => format!("{v}"),
-    }
-}
-
-/// One panel: tasks across (log), `value` up (log), a line per
-/// spawner, at `x0` of width `w`.
-fn panel(
-    svg: &mut String,
-    points: &[Point],
-    (x0, w): (f64, f64),
-    label: &str,
-    value: impl Fn(&Point) -> Option<f64>,
-) {
-    let (top, bottom) = (60.0, 330.0);
-    let (left, right) = (x0 + 60.0, x0 + w - 30.0);
-    let log = |v: f64| v.max(1e-9).log10();
-    // A log scale has no zero: a figure too small to measure (a
-    // hundred tasks that fit in pages already resident) is left out.
-    let value = |p: &Point| value(p).filter(|&v| v > 0.0);
-    let values: Vec<f64> = points.iter().filter_map(value).collect();
-    let lo = values.iter().copied().fold(f64::MAX, f64::min);
-    let hi = values.iter().copied().fold(0.0, f64::max);
-    let (y_min, y_max) = if values.is_empty() {
-        (0.0, 1.0)
-    } else {
-        (log(lo).floor(), log(hi).ceil().max(log(lo).floor() + 1.0))
-    };
-    let ns: Vec<f64> = points.iter().map(|p| p.count as f64).collect();
-    let x_min = ns.iter().copied().fold(f64::MAX, f64::min).max(1.0);
-    let x_max = ns.iter().copied().fold(1.0, f64::max);
-    let (x_lo, x_hi) = (log(x_min).floor(), log(x_max).ceil());
-    let x_hi = x_hi.max(x_lo + 1.0);
-    let x = |n: f64| left + (right - left) * (log(n) - x_lo) / (x_hi - x_lo);
-    let y =
-        |v: f64| bottom - (bottom - top) * (log(v) - y_min) / (y_max - y_min);
-    let _ = writeln!(
-        svg,
-        "<text x=\"{left}\" y=\"{}\">{}</text>",
-        top - 12.0,
-        escape_xml(label)
-    );
-    for d in (x_lo as i32)..=(x_hi as i32) {
-        let n = 10f64.powi(d);
-        let gx = x(n);
-        let _ = writeln!(
-            svg,
-            "<line class=\"grid\" x1=\"{gx:.1}\" y1=\"{top}\" \
-             x2=\"{gx:.1}\" y2=\"{bottom}\"/>\n<text x=\"{gx:.1}\" \
-             y=\"{}\" text-anchor=\"middle\">{}</text>",
-            bottom + 18.0,
-            decade_label(n)
-        );
-    }
-    for d in (y_min as i32)..=(y_max as i32) {
-        let v = 10f64.powi(d);
-        let gy = y(v);
-        let _ = writeln!(
-            svg,
-            "<line class=\"grid\" x1=\"{left}\" y1=\"{gy:.1}\" \
-             x2=\"{right}\" y2=\"{gy:.1}\"/>\n<text x=\"{}\" \
-             y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            left - 6.0,
-            gy + 4.0,
-            decade_label(v)
-        );
-    }
-    let _ = writeln!(
-        svg,
-        "<line class=\"axis\" x1=\"{left}\" y1=\"{bottom}\" \
-         x2=\"{right}\" y2=\"{bottom}\"/>\n<line class=\"axis\" \
-         x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{bottom}\"/>\n\
-         <text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">tasks \
-         alive at once</text>",
-        (left + right) / 2.0,
-        bottom + 38.0
-    );
-    for who in WHO {
-        let xy: Vec<(f64, f64)> = points
-            .iter()
-            .filter(|p| p.who == who)
-            .filter_map(|p| Some((x(p.count as f64), y(value(p)?))))
-            .collect();
-        let c = colour(who);
-        if xy.len() > 1 {
-            let path: Vec<String> =
-                xy.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
-            let _ = writeln!(
-                svg,
-                "<polyline fill=\"none\" stroke=\"{c}\" \
-                 stroke-width=\"2\" points=\"{}\"/>",
-                path.join(" ")
-            );
-        }
-        for (a, b) in xy {
-            let _ = writeln!(
-                svg,
-                "<circle cx=\"{a:.1}\" cy=\"{b:.1}\" r=\"3.5\" \
-                 fill=\"{c}\"/>"
-            );
-        }
-    }
-}
-
 /// The points as two charts side by side, time per task and resident
 /// bytes per live task against the number of tasks, both on log
-/// scales, with a legend. A self-contained SVG with a white
-/// background, like the timelines.
-pub fn svg(points: &[Point], title: &str) -> String {
-    const W: f64 = 860.0;
-    const H: f64 = 420.0;
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
-         width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\">\n\
-         <title>{}</title>\n\
-         <style>text {{ font-family: ui-monospace, Menlo, Consolas, \
-         monospace; font-size: 12px; fill: #222222; }} \
-         .title {{ font-size: 15px; font-weight: bold; }} \
-         .grid {{ stroke: #dddddd; stroke-width: 1; }} \
-         .axis {{ stroke: #888888; stroke-width: 1; }}</style>\n\
-         <rect x=\"0\" y=\"0\" width=\"{W}\" height=\"{H}\" \
-         fill=\"#ffffff\"/>\n\
-         <text class=\"title\" x=\"16\" y=\"26\">{}</text>",
-        escape_xml(title),
-        escape_xml(title)
-    );
-    let half = W / 2.0;
-    panel(
-        &mut svg,
-        points,
-        (0.0, half),
-        "ns per task (spawn + join)",
-        |p| Some(p.ns_per_task),
-    );
-    panel(
-        &mut svg,
-        points,
-        (half, half),
-        "resident bytes per live task",
-        |p| p.bytes_per_task,
-    );
-    for (i, who) in WHO.into_iter().enumerate() {
-        let lx = 70.0 + 150.0 * i as f64;
-        let _ = writeln!(
-            svg,
-            "<rect x=\"{lx}\" y=\"{}\" width=\"14\" height=\"4\" \
-             fill=\"{}\"/>\n<text x=\"{}\" y=\"{}\">{who}</text>",
-            H - 22.0,
-            colour(who),
-            lx + 20.0,
-            H - 16.0
-        );
-    }
-    svg.push_str("</svg>\n");
-    svg
+/// scales, with one legend (a spawner has the same colour in both, and
+/// in every chart of the book). A self-contained SVG with a white
+/// background, like the timelines. A figure too small to measure (a
+/// hundred tasks that fit in pages already resident) has no place on a
+/// log scale and is left out.
+pub fn svg(points: &[Point], title: &str) -> shared::Result<String> {
+    let panel = |caption, units, value: fn(&Point) -> Option<f64>| {
+        let series = WHO
+            .into_iter()
+            .map(|who| {
+                let points = points
+                    .iter()
+                    .filter(|p| p.who == who)
+                    .filter_map(|p| Some((p.count as f64, value(p)?)))
+                    .collect();
+                Series::new(who, points)
+            })
+            .collect();
+        LineChart {
+            title: caption,
+            x_label: "tasks alive at once",
+            y_label: "",
+            x_units: &COUNT,
+            y_units: units,
+            series,
+        }
+    };
+    let charts = [
+        panel("ns per task (spawn + join)", &NANOSECONDS, |p| {
+            Some(p.ns_per_task)
+        }),
+        panel("resident bytes per live task", &BYTES, |p| p.bytes_per_task),
+    ];
+    line_charts_svg(title, &charts, &[])
 }

@@ -1,15 +1,12 @@
 //! The sweep: total time against the number of URLs, for every strategy,
-//! as a markdown table and a small hand-drawn SVG chart (log–log axes).
-//!
-//! Why by hand: a chart of five lines over four or five points is a few
-//! dozen SVG elements, and drawing them here keeps the workspace free of a
-//! plotting dependency for one picture.
+//! as a markdown table and a line chart on log–log axes, drawn by
+//! [`shared::render::chart`] (the renderer of every chart in the book).
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use shared::DelayServer;
-use shared::render::escape_xml;
+use shared::render::chart::{COUNT, LineChart, SECONDS, Series};
 
 use crate::{Ctx, Strategy, delay_paths, in_flight_cap, skip_reason};
 
@@ -95,150 +92,37 @@ pub fn sweep_table(points: &[SweepPoint]) -> Vec<String> {
     lines
 }
 
-/// One colour per strategy; the pitfall in the course's red.
-fn colour(strategy: Strategy) -> &'static str {
-    match strategy {
-        Strategy::Sequential => "#555555",
-        Strategy::Threads => "#2e9d4a",
-        Strategy::Rayon => "#e08a00",
-        Strategy::Tokio => "#2f6fd0",
-        Strategy::BlockingInTokio => "#d93636",
-    }
-}
-
 /// The points as a line chart: URLs across (log), seconds up (log), one
 /// line per strategy, a legend. Self-contained SVG with a white
-/// background, like the timelines.
-pub fn sweep_svg(points: &[SweepPoint], title: &str) -> String {
-    const W: f64 = 800.0;
-    const H: f64 = 440.0;
-    let (left, right, top, bottom) = (70.0, W - 190.0, 50.0, H - 50.0);
-    let decade = |v: f64| v.log10();
-    let most = points.iter().map(|p| p.urls).max().unwrap_or(10).max(10);
-    let x_max = decade(most as f64).ceil();
-    let secs = |p: &SweepPoint| p.wall.as_secs_f64().max(1e-3);
-    let y_lo = points.iter().map(secs).fold(f64::MAX, f64::min);
-    let y_hi = points.iter().map(secs).fold(0.0, f64::max);
-    let (y_min, y_max) = if points.is_empty() {
-        (-1.0, 1.0)
-    } else {
-        (
-            decade(y_lo).floor(),
-            decade(y_hi).ceil().max(decade(y_lo).floor() + 1.0),
-        )
+/// background, like the timelines. Each strategy keeps the colour it has
+/// in every chart of the book; the pitfall is dashed, because its points
+/// are the sequential ones (that is its lesson) and a solid line would
+/// hide them.
+pub fn sweep_svg(points: &[SweepPoint], title: &str) -> shared::Result<String> {
+    let names: Vec<String> =
+        Strategy::ALL.iter().map(|s| s.to_string()).collect();
+    let series = Strategy::ALL
+        .into_iter()
+        .zip(&names)
+        .map(|(strategy, name)| Series {
+            name,
+            points: points
+                .iter()
+                .filter(|p| p.strategy == strategy)
+                .map(|p| (p.urls as f64, p.wall.as_secs_f64()))
+                .collect(),
+            dashed: strategy.is_pitfall(),
+        })
+        .collect();
+    let chart = LineChart {
+        title,
+        x_label: "URLs (each waits the same delay)",
+        y_label: "",
+        x_units: &COUNT,
+        y_units: &SECONDS,
+        series,
     };
-    let x = |n: usize| left + (right - left) * decade(n as f64) / x_max;
-    let y = |s: f64| {
-        bottom - (bottom - top) * (decade(s) - y_min) / (y_max - y_min)
-    };
-
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
-         width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\">\n\
-         <title>{}</title>\n\
-         <style>text {{ font-family: ui-monospace, Menlo, Consolas, \
-         monospace; font-size: 12px; fill: #222222; }} \
-         .title {{ font-size: 15px; font-weight: bold; }} \
-         .grid {{ stroke: #dddddd; stroke-width: 1; }} \
-         .axis {{ stroke: #888888; stroke-width: 1; }}</style>\n\
-         <rect x=\"0\" y=\"0\" width=\"{W}\" height=\"{H}\" fill=\"#ffffff\"/>\n\
-         <text class=\"title\" x=\"16\" y=\"26\">{}</text>",
-        escape_xml(title),
-        escape_xml(title)
-    );
-    // Grid and labels: one line per decade on each axis.
-    for d in 0..=(x_max as u32) {
-        let n = 10usize.pow(d);
-        let gx = x(n);
-        let _ = writeln!(
-            svg,
-            "<line class=\"grid\" x1=\"{gx:.1}\" y1=\"{top}\" x2=\"{gx:.1}\" \
-             y2=\"{bottom}\"/>\n<text x=\"{gx:.1}\" y=\"{}\" \
-             text-anchor=\"middle\">{n}</text>",
-            bottom + 18.0
-        );
-    }
-    let mut d = y_min;
-    while d <= y_max {
-        let s = 10f64.powf(d);
-        let gy = y(s);
-        let _ = writeln!(
-            svg,
-            "<line class=\"grid\" x1=\"{left}\" y1=\"{gy:.1}\" x2=\"{right}\" \
-             y2=\"{gy:.1}\"/>\n<text x=\"{}\" y=\"{:.1}\" \
-             text-anchor=\"end\">{} s</text>",
-            left - 6.0,
-            gy + 4.0,
-            trim(s)
-        );
-        d += 1.0;
-    }
-    let _ = writeln!(
-        svg,
-        "<line class=\"axis\" x1=\"{left}\" y1=\"{bottom}\" x2=\"{right}\" \
-         y2=\"{bottom}\"/>\n<line class=\"axis\" x1=\"{left}\" y1=\"{top}\" \
-         x2=\"{left}\" y2=\"{bottom}\"/>\n<text x=\"{:.1}\" y=\"{}\" \
-         text-anchor=\"middle\">URLs (each waits the same delay)</text>",
-        (left + right) / 2.0,
-        H - 12.0
-    );
-    // One line and its dots per strategy, and its legend entry.
-    for (i, strategy) in Strategy::ALL.into_iter().enumerate() {
-        let mine: Vec<_> =
-            points.iter().filter(|p| p.strategy == strategy).collect();
-        let c = colour(strategy);
-        // The pitfall's points are the sequential ones (that is its
-        // lesson): dashed, so that the line underneath still shows.
-        let dash = if strategy.is_pitfall() {
-            " stroke-dasharray=\"7 5\""
-        } else {
-            ""
-        };
-        let xy: Vec<String> = mine
-            .iter()
-            .map(|p| format!("{:.1},{:.1}", x(p.urls), y(secs(p))))
-            .collect();
-        if xy.len() > 1 {
-            let _ = writeln!(
-                svg,
-                "<polyline fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"{dash} \
-                 points=\"{}\"/>",
-                xy.join(" ")
-            );
-        }
-        for p in &mine {
-            let _ = writeln!(
-                svg,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{c}\">\
-                 <title>{strategy}: {} URLs in {:.3} s</title></circle>",
-                x(p.urls),
-                y(secs(p)),
-                p.urls,
-                secs(p)
-            );
-        }
-        let ly = top + 10.0 + 22.0 * i as f64;
-        let _ = writeln!(
-            svg,
-            "<line x1=\"{}\" y1=\"{ly}\" x2=\"{}\" y2=\"{ly}\" stroke=\"{c}\" \
-             stroke-width=\"3\"{dash}/>\n<text x=\"{}\" y=\"{}\">{strategy}</text>",
-            right + 16.0,
-            right + 40.0,
-            right + 46.0,
-            ly + 4.0
-        );
-    }
-    svg.push_str("</svg>\n");
-    svg
-}
-
-/// `0.1`, `1`, `10`: a decade's label without trailing zeros.
-fn trim(s: f64) -> String {
-    let text = format!("{s:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    shared::render::chart::line_chart_svg(&chart, &[])
 }
 
 #[cfg(test)]
@@ -274,10 +158,15 @@ mod tests {
             point(Strategy::Tokio, 1, 100),
             point(Strategy::Tokio, 10, 101),
         ];
-        let svg = sweep_svg(&points, "a < b");
-        assert_eq!(svg.matches("<polyline").count(), 2);
-        assert_eq!(svg.matches("<circle").count(), 4);
-        assert!(svg.contains("<title>a &lt; b</title>"));
+        let svg = sweep_svg(&points, "a < b").unwrap();
+        // Only the strategies with points are in the legend (plotters
+        // writes each text on a line of its own).
+        let legend = |name: &str| svg.contains(&format!(">\n{name}\n</text>"));
+        assert!(legend("sequential") && legend("tokio"), "{svg}");
+        assert!(!legend("threads"), "{svg}");
+        // Four points and two legend dots.
+        assert_eq!(svg.matches("<circle").count(), 6);
+        assert!(svg.contains("a &lt; b"));
         assert!(svg.trim_end().ends_with("</svg>"));
     }
 }

@@ -247,10 +247,10 @@ fn sweep(
     if let Some(path) = svg {
         let title =
             format!("lesson 04: total time against URLs of {delay_ms} ms");
-        std::fs::write(path, lesson_04_fetch::sweep_svg(&points, &title))
-            .map_err(|e| {
-                format!("cannot write the SVG to {}: {e}", path.display())
-            })?;
+        let chart = lesson_04_fetch::sweep_svg(&points, &title)?;
+        std::fs::write(path, chart).map_err(|e| {
+            format!("cannot write the SVG to {}: {e}", path.display())
+        })?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

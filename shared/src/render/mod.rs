@@ -6,8 +6,13 @@
 //! legend. Lessons do not call them directly: their CLIs flatten
 //! [`TimelineArgs`] into their own flags, and call [`TimelineArgs::show`]
 //! after the run.
+//!
+//! [`chart`] draws the other kind of picture: log-log line charts of
+//! measured figures (a sweep's cost against N), for lessons 03 and 04 and
+//! the tour.
 
 mod ascii;
+pub mod chart;
 mod svg;
 
 pub use ascii::ascii;

@@ -1,0 +1,559 @@
+//! Log-log line charts of measured figures, as SVG: the one chart renderer
+//! of the workspace, used by lesson 03's spawn sweep, lesson 04's fetch
+//! sweep and the tour's numbers chapter.
+//!
+//! Why log-log: the figures span orders of magnitude (a state-machine task
+//! costs a few hundred nanoseconds, an OS thread tens of microseconds; one
+//! URL takes 100 ms, a thousand of them in sequence 100 s), and on a linear
+//! axis everything but the largest value would be squashed against zero.
+//! On a log axis equal distances are equal *ratios*, which is what the
+//! course's claims are about: "a hundred times cheaper" looks the same at
+//! every scale, and a cost that grows as N is a straight line at 45°.
+//!
+//! Why [plotters](https://docs.rs/plotters) with its SVG backend only: no
+//! font or bitmap backend is compiled in, so nothing is linked from the
+//! system (no fontconfig, no freetype) and the build stays quick. Text is
+//! written as SVG `<text>` and the browser picks the font. The price:
+//! without a font backend plotters can only *estimate* how wide a label
+//! is, so the layout leaves generous room for labels and the legend.
+//!
+//! ```
+//! use shared::render::chart::{
+//!     COUNT, LineChart, SECONDS, Series, line_chart_svg,
+//! };
+//! let chart = LineChart {
+//!     title: "Fetch N URLs",
+//!     x_label: "URLs",
+//!     y_label: "total time",
+//!     x_units: &COUNT,
+//!     y_units: &SECONDS,
+//!     series: vec![Series::new("tokio", vec![(1.0, 0.1), (10.0, 0.1)])],
+//! };
+//! let svg = line_chart_svg(&chart, &[]).unwrap();
+//! // plotters writes each text on a line of its own.
+//! assert!(svg.contains(">\ntokio\n</text>"));
+//! ```
+
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Size of one chart in pixels: about the width of the book's text
+/// column, so a browser shows it at 1:1 and the labels stay legible.
+pub const WIDTH: u32 = 800;
+/// Height of a chart, footer included.
+pub const HEIGHT: u32 = 460;
+/// The strip under a chart that names the command and the machine (two
+/// lines of [`draw_footer`]).
+pub const FOOTER: u32 = 40;
+/// The panel right of the plots that holds the legend. A legend drawn
+/// inside a plot would sit on top of some series' points.
+const LEGEND: u32 = 150;
+/// The narrowest a panel of [`line_charts_svg`] may be: room for the
+/// axis labels and four decades of ticks.
+const PANEL: u32 = 430;
+/// The strip above side-by-side panels that holds the figure's title.
+const TITLE: u32 = 30;
+/// No font backend: the browser resolves the family.
+pub const FONT: &str = "sans-serif";
+
+/// How a value on an axis is written: the scale of each unit and its
+/// suffix, smallest first (`1000.0, " µs"` for nanoseconds).
+pub type Units = [(f64, &'static str)];
+
+/// Plain counts: `100`, `10k`, `1M`.
+pub const COUNT: [(f64, &str); 3] = [(1.0, ""), (1e3, "k"), (1e6, "M")];
+/// Values in nanoseconds: `300 ns`, `87 µs`.
+pub const NANOSECONDS: [(f64, &str); 4] =
+    [(1.0, " ns"), (1e3, " µs"), (1e6, " ms"), (1e9, " s")];
+/// Values in bytes, in decimal kilobytes so that the ticks (powers of ten)
+/// read as round numbers: 1 kB, 10 kB. Prose uses KiB where pages matter.
+pub const BYTES: [(f64, &str); 4] =
+    [(1.0, " B"), (1e3, " kB"), (1e6, " MB"), (1e9, " GB")];
+/// Values in seconds: `100 ms`, `10 s`.
+pub const SECONDS: [(f64, &str); 4] =
+    [(1e-6, " µs"), (1e-3, " ms"), (1.0, " s"), (60.0, " min")];
+
+/// One line of a [`LineChart`]: a name (its legend entry, which also picks
+/// its [`colour`]) and its (x, y) points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series<'a> {
+    /// The legend's name; the same name has the same colour in every
+    /// chart.
+    pub name: &'a str,
+    /// The points, in any order (they are drawn sorted by x). A point with
+    /// an x or y of zero or less has no place on a log axis and is left
+    /// out.
+    pub points: Vec<(f64, f64)>,
+    /// Drawn dashed, with hollow points: for a series that lies on top of
+    /// another (lesson 04's pitfall on sequential), so both stay visible.
+    pub dashed: bool,
+}
+
+impl<'a> Series<'a> {
+    /// A solid series.
+    pub fn new(name: &'a str, points: Vec<(f64, f64)>) -> Series<'a> {
+        Series {
+            name,
+            points,
+            dashed: false,
+        }
+    }
+}
+
+/// One log-log line chart: a title, the axes' descriptions and units, and
+/// one line per series.
+#[derive(Clone, Debug)]
+pub struct LineChart<'a> {
+    /// The caption above the plot.
+    pub title: &'a str,
+    /// What the x axis counts ("URLs fetched, N (log scale)").
+    pub x_label: &'a str,
+    /// What the y axis measures; may be empty.
+    pub y_label: &'a str,
+    /// How x ticks are written ([`COUNT`]).
+    pub x_units: &'a Units,
+    /// How y ticks are written ([`NANOSECONDS`], [`BYTES`], [`SECONDS`]).
+    pub y_units: &'a Units,
+    /// The lines, in the legend's order.
+    pub series: Vec<Series<'a>>,
+}
+
+/// Draws `chart` as a self-contained SVG (white background) of
+/// [`WIDTH`] × [`HEIGHT`], its legend on the right and, when `footer` is
+/// not empty, a footer of one line per entry (say which command made the
+/// data and on what machine, so that a figure can be traced and re-run).
+///
+/// A chart without a drawable point is drawn with empty axes. A value too
+/// large or too small for a log axis (near `1e308` or `1e-308`) is an
+/// error, not a hang inside plotters.
+pub fn line_chart_svg(
+    chart: &LineChart<'_>,
+    footer: &[String],
+) -> crate::Result<String> {
+    draw(None, std::slice::from_ref(chart), footer)
+}
+
+/// Draws `charts` side by side under one `title`, with one legend for all
+/// of them: each series' name appears once, and since a name has the same
+/// colour in every panel, one legend entry serves them all. Otherwise as
+/// [`line_chart_svg`]; the figure is wider than [`WIDTH`] when the panels
+/// need it.
+pub fn line_charts_svg(
+    title: &str,
+    charts: &[LineChart<'_>],
+    footer: &[String],
+) -> crate::Result<String> {
+    draw(Some(title), charts, footer)
+}
+
+/// One series after cleaning: drawable points only, sorted by x.
+struct Line<'a> {
+    name: &'a str,
+    dashed: bool,
+    points: Vec<(f64, f64)>,
+}
+
+/// One legend entry: a name, whether it is dashed, and its colour.
+struct Entry<'a> {
+    name: &'a str,
+    dashed: bool,
+    colour: RGBColor,
+}
+
+fn draw(
+    title: Option<&str>,
+    charts: &[LineChart<'_>],
+    footer: &[String],
+) -> crate::Result<String> {
+    let panels: Vec<Vec<Line<'_>>> = charts.iter().map(clean).collect();
+    // The legend: every name with a point in some panel, in order of
+    // first appearance. Its colour is fixed by the name (the index only
+    // matters for a name the palette does not know).
+    let mut legend: Vec<Entry<'_>> = Vec::new();
+    for line in panels.iter().flatten() {
+        if !legend.iter().any(|e| e.name == line.name) {
+            legend.push(Entry {
+                name: line.name,
+                dashed: line.dashed,
+                colour: colour(line.name, legend.len()),
+            });
+        }
+    }
+    let ranges = charts
+        .iter()
+        .zip(&panels)
+        .map(|(chart, lines)| axis_ranges(chart, lines))
+        .collect::<crate::Result<Vec<_>>>()?;
+
+    let name = title.or(charts.first().map(|c| c.title)).unwrap_or("");
+    let fail = |e| drawing_error(name, e);
+    let count = u32::try_from(charts.len().max(1)).unwrap_or(1);
+    let width = WIDTH.max(PANEL * count + LEGEND);
+    let title_height = if title.is_some() { TITLE } else { 0 };
+    let footer_height = if footer.is_empty() { 0 } else { FOOTER };
+    let height = HEIGHT + title_height;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height))
+            .into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let (top, bottom) = root.split_vertically(height - footer_height);
+        let (heading, body) = top.split_vertically(title_height);
+        if let Some(title) = title {
+            let style = TextStyle::from((FONT, 17).into_font())
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            let at = (i32::try_from(width / 2).unwrap_or(0), 18);
+            heading.draw(&Text::new(title, at, style)).map_err(fail)?;
+        }
+        let (plots, legend_area) = body.split_horizontally(width - LEGEND);
+        let areas = plots.split_evenly((1, charts.len().max(1)));
+        for (((chart, lines), (x_range, y_range)), area) in
+            charts.iter().zip(&panels).zip(ranges).zip(&areas)
+        {
+            draw_panel(area, chart, lines, &legend, x_range, y_range)
+                .map_err(fail)?;
+        }
+        draw_legend(&legend_area, &legend).map_err(fail)?;
+        draw_footer(&bottom, footer).map_err(fail)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// The chart's series with only their drawable points, sorted by x; a
+/// series with none is left out (and so is not in the legend).
+fn clean<'a>(chart: &LineChart<'a>) -> Vec<Line<'a>> {
+    chart
+        .series
+        .iter()
+        .filter_map(|series| {
+            let mut points: Vec<(f64, f64)> = series
+                .points
+                .iter()
+                .copied()
+                .filter(|&(x, y)| x > 0.0 && y > 0.0)
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (!points.is_empty()).then_some(Line {
+                name: series.name,
+                dashed: series.dashed,
+                points,
+            })
+        })
+        .collect()
+}
+
+/// The x and y ranges of one panel: around its points, padded, at least
+/// two decades wide, and drawable.
+fn axis_ranges(
+    chart: &LineChart<'_>,
+    lines: &[Line<'_>],
+) -> crate::Result<(Range<f64>, Range<f64>)> {
+    let all = || lines.iter().flat_map(|line| line.points.iter());
+    if all().next().is_none() {
+        // Nothing measured: empty axes over two decades.
+        return Ok((log_range(1.0, 100.0, 1.0), log_range(1.0, 100.0, 1.0)));
+    }
+    let bounds = |pick: fn(&(f64, f64)) -> f64| {
+        all()
+            .map(pick)
+            .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
+    };
+    let (x_min, x_max) = bounds(|p| p.0);
+    let (y_min, y_max) = bounds(|p| p.1);
+    let x_range = log_range(x_min, x_max, 1.4);
+    let y_range = log_range(y_min, y_max, 1.6);
+    if drawable(&x_range) && drawable(&y_range) {
+        Ok((x_range, y_range))
+    } else {
+        Err(format!(
+            "a value is too large or too small to draw on a log axis \
+             (chart `{}`)",
+            chart.title
+        )
+        .into())
+    }
+}
+
+/// One panel: the caption, log-log axes with their ticks and light grid,
+/// then each series' line and points.
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &LineChart<'_>,
+    lines: &[Line<'_>],
+    legend: &[Entry<'_>],
+    x_range: Range<f64>,
+    y_range: Range<f64>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut plot = ChartBuilder::on(area)
+        .caption(chart.title, (FONT, 17))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(78)
+        .build_cartesian_2d(x_range.log_scale(), y_range.log_scale())?;
+    let x_ticks = |v: &f64| tick(*v, chart.x_units);
+    let y_ticks = |v: &f64| tick(*v, chart.y_units);
+    plot.configure_mesh()
+        .x_desc(chart.x_label)
+        .y_desc(chart.y_label)
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y_ticks)
+        .label_style((FONT, 12))
+        .axis_desc_style((FONT, 13))
+        .light_line_style(RGBColor(240, 240, 240))
+        .draw()?;
+    for line in lines {
+        let colour = legend
+            .iter()
+            .find(|e| e.name == line.name)
+            .map_or(BLACK, |e| e.colour);
+        let style = colour.stroke_width(2);
+        let points = line.points.iter().copied();
+        if line.dashed {
+            plot.draw_series(DashedLineSeries::new(points, 6, 4, style))?;
+        } else {
+            plot.draw_series(LineSeries::new(points, style))?;
+        }
+        plot.draw_series(
+            line.points.iter().map(|&p| marker(p, line.dashed, colour)),
+        )?;
+    }
+    Ok(())
+}
+
+/// A data point: a dot, or a ring for a dashed series, so that a point
+/// lying on another series' dot still shows.
+fn marker<C>(at: C, dashed: bool, colour: RGBColor) -> Circle<C, i32> {
+    if dashed {
+        Circle::new(at, 6, colour.stroke_width(2))
+    } else {
+        Circle::new(at, 4, colour.filled())
+    }
+}
+
+/// The legend panel: a short line and dot in each series' colour, and its
+/// name, top to bottom.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    legend: &[Entry<'_>],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = TextStyle::from((FONT, 13).into_font())
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (index, entry) in legend.iter().enumerate() {
+        let y = 60 + 24 * i32::try_from(index).unwrap_or(0);
+        // A dashed series gets a dashed swatch: two strokes with a gap
+        // where its ring sits.
+        let swatch: &[_] = if entry.dashed {
+            &[(4, 10), (24, 30)]
+        } else {
+            &[(4, 30)]
+        };
+        for &(from, to) in swatch {
+            area.draw(&PathElement::new(
+                vec![(from, y), (to, y)],
+                entry.colour.stroke_width(2),
+            ))?;
+        }
+        area.draw(&marker((17, y), entry.dashed, entry.colour))?;
+        area.draw(&Text::new(entry.name, (38, y), style.clone()))?;
+    }
+    Ok(())
+}
+
+/// The footer strip: one grey line of text per entry (an empty entry
+/// leaves its line blank). Public so that other kinds of chart (the tour's
+/// bar charts) carry the same footer.
+pub fn draw_footer<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    footer: &[String],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = TextStyle::from((FONT, 12).into_font())
+        .color(&RGBColor(90, 90, 90))
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (index, line) in footer.iter().enumerate() {
+        if !line.is_empty() {
+            let y = 10 + 16 * i32::try_from(index).unwrap_or(0);
+            area.draw(&Text::new(line.as_str(), (12, y), style.clone()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A chart error as the course's [`Error`](crate::Error), naming the
+/// chart's title so the message says which chart failed. plotters' own
+/// error type is generic over the backend; this flattens it to text.
+pub fn drawing_error(
+    title: &str,
+    error: impl std::fmt::Display,
+) -> crate::Error {
+    format!("drawing the chart `{title}` failed: {error}").into()
+}
+
+/// A fixed colour per name, so the same runtime has the same colour in
+/// every chart of the book, whichever lesson drew it and whichever other
+/// series share it: a reader who learned "tokio is blue" on one figure can
+/// read the next without the legend. Green for the greenlet family, blue
+/// for tokio, purple for may, red for OS threads, grey for sequential.
+/// `index` picks a spare colour for a name the palette does not know.
+pub fn colour(name: &str, index: usize) -> RGBColor {
+    match name {
+        "thread" | "thread_same_core" | "std_mpsc" | "threads" => {
+            RGBColor(214, 39, 40)
+        }
+        "thread_cross_core" => RGBColor(140, 20, 30),
+        "hub" | "greenlet" => RGBColor(44, 160, 44),
+        "bare" => RGBColor(140, 86, 75),
+        "corosensei" | "crossbeam" => RGBColor(255, 127, 14),
+        "state_machine" | "sequential" => RGBColor(127, 127, 127),
+        "may" | "may_yield" | "may_mpsc" => RGBColor(148, 103, 189),
+        "tokio_ct" | "tokio_yield_now" | "tokio_mpsc" | "tokio" => {
+            RGBColor(31, 119, 180)
+        }
+        "tokio_mt" => RGBColor(23, 190, 207),
+        "rayon" => RGBColor(188, 189, 34),
+        "blocking-in-tokio" => RGBColor(227, 119, 194),
+        _ => {
+            const SPARE: [RGBColor; 4] = [
+                RGBColor(188, 189, 34),
+                RGBColor(227, 119, 194),
+                RGBColor(23, 190, 207),
+                RGBColor(140, 86, 75),
+            ];
+            SPARE[index % SPARE.len()]
+        }
+    }
+}
+
+/// `1k`, `10 µs`, `2.5 MB`: an axis tick or a bar's value, in the largest
+/// unit that keeps the number at least 1, with three significant digits at
+/// most and no trailing zeros.
+pub fn tick(value: f64, units: &Units) -> String {
+    let (scale, suffix) = units
+        .iter()
+        .rev()
+        .find(|(scale, _)| value >= *scale * 0.999_999)
+        .unwrap_or(&units[0]);
+    let number = value / scale;
+    let decimals = match number {
+        n if n >= 100.0 => 0,
+        n if n >= 10.0 => 1,
+        _ => 2,
+    };
+    let text = format!("{number:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text}{suffix}")
+}
+
+/// A log-axis range around `[min, max]` (both positive), padded by `pad`
+/// on each side and at least two decades wide, so that plotters labels
+/// the powers of ten (1k, 10k) and draws its light grid lines at 2×, 3×
+/// … 9× them. (On a narrower range it labels 10, 20, 30 … and packs its
+/// light lines into a grey smear.)
+pub fn log_range(min: f64, max: f64, pad: f64) -> Range<f64> {
+    let (low, high) = (min / pad, max * pad);
+    const WIDEST: f64 = 120.0;
+    if high / low >= WIDEST {
+        return low..high;
+    }
+    let centre = (low * high).sqrt();
+    let half = WIDEST.sqrt();
+    centre / half..centre * half
+}
+
+/// Whether a log axis can draw `range`: both ends positive normal numbers.
+/// A value near the largest `f64` (`1e308`) makes the padded end infinite,
+/// one near the smallest (`1e-307`) makes it subnormal or zero, and
+/// plotters, asked for the ticks of such an axis, never returns.
+pub fn drawable(range: &Range<f64>) -> bool {
+    let normal = |v: f64| v.is_normal() && v > 0.0;
+    normal(range.start) && normal(range.end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_read_as_round_numbers() {
+        assert_eq!(tick(1000.0, &COUNT), "1k");
+        assert_eq!(tick(1_000_000.0, &COUNT), "1M");
+        assert_eq!(tick(100.0, &COUNT), "100");
+        assert_eq!(tick(0.1, &NANOSECONDS), "0.1 ns");
+        assert_eq!(tick(10_000.0, &NANOSECONDS), "10 µs");
+        assert_eq!(tick(2500.0, &BYTES), "2.5 kB");
+        assert_eq!(tick(0.05, &SECONDS), "50 ms");
+        assert_eq!(tick(3.0, &SECONDS), "3 s");
+    }
+
+    #[test]
+    fn values_keep_three_significant_digits() {
+        assert_eq!(tick(0.123, &NANOSECONDS), "0.12 ns");
+        assert_eq!(tick(48.0, &NANOSECONDS), "48 ns");
+        assert_eq!(tick(450.0, &NANOSECONDS), "450 ns");
+        assert_eq!(tick(41_234.0, &NANOSECONDS), "41.2 µs");
+        assert_eq!(tick(2_950.0, &NANOSECONDS), "2.95 µs");
+    }
+
+    #[test]
+    fn log_ranges_span_at_least_two_decades() {
+        let r = log_range(250.0, 300.0, 1.2);
+        assert!(r.end / r.start >= 100.0, "{r:?}");
+        assert!(r.start < 250.0 && r.end > 300.0, "{r:?}");
+        let r = log_range(1000.0, 1_000_000.0, 1.4);
+        assert_eq!(r, 1000.0 / 1.4..1_000_000.0 * 1.4);
+    }
+
+    fn chart<'a>(title: &'a str, series: Vec<Series<'a>>) -> LineChart<'a> {
+        LineChart {
+            title,
+            x_label: "tasks",
+            y_label: "time",
+            x_units: &COUNT,
+            y_units: &NANOSECONDS,
+            series,
+        }
+    }
+
+    #[test]
+    fn side_by_side_panels_share_one_legend() {
+        let left = chart(
+            "time",
+            vec![
+                Series::new("hub", vec![(1e3, 300.0), (1e4, 320.0)]),
+                Series::new("may", vec![(1e3, 900.0)]),
+            ],
+        );
+        // may has no point here: it is still in the legend, once.
+        let right = chart(
+            "memory",
+            vec![
+                Series::new("hub", vec![(1e3, 4400.0), (1e4, 4300.0)]),
+                Series::new("may", vec![(1e3, 0.0)]),
+            ],
+        );
+        let svg =
+            line_charts_svg("a < b", &[left, right], &["data: x".to_owned()])
+                .unwrap();
+        assert_eq!(svg.matches(">\nhub\n</text>").count(), 1, "{svg}");
+        assert_eq!(svg.matches(">\nmay\n</text>").count(), 1, "{svg}");
+        assert!(svg.contains("a &lt; b"));
+        assert!(svg.contains("data: x"));
+    }
+
+    #[test]
+    fn a_value_no_log_axis_can_hold_is_an_error() {
+        let huge =
+            chart("huge", vec![Series::new("hub", vec![(1.0, 1.7e308)])]);
+        let error = line_chart_svg(&huge, &[]).unwrap_err().to_string();
+        assert!(error.starts_with("a value is too large"), "{error}");
+        // An empty chart is drawn, with empty axes.
+        assert!(line_chart_svg(&chart("empty", vec![]), &[]).is_ok());
+    }
+}
