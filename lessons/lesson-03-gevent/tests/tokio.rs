@@ -7,9 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use lesson_03_gevent::{
-    GEVENT_TRANSCRIPT, TaskError, TasksConfig, on_tokio, task_name,
-};
+use lesson_03_gevent::{TaskError, TasksConfig, on_tokio, task_name};
 use shared::{Snapshot, State, Trace, Transcript};
 
 fn five_tasks(workers: usize) -> TasksConfig {
@@ -49,13 +47,7 @@ fn current_thread_prints_exactly_what_gevent_prints() {
     // 0.05, not less: func3 must be back from its yield before bar's
     // timer (50 ms) fires, even on a loaded machine.
     on_tokio::gevent_demo(0.05, 1, &out, &trace).unwrap();
-    assert_eq!(out.lines(), GEVENT_TRANSCRIPT);
-    let snap = trace.snapshot();
-    for lane in ["foo", "bar", "func3"] {
-        let spans: Vec<_> = snap.spans_on(lane).collect();
-        assert_eq!(spans.len(), 1, "{lane}");
-        assert_eq!(spans[0].state(), Some(State::Waiting));
-    }
+    common::check_six_lines_in_order(&out.lines(), &trace.snapshot());
 }
 
 #[test]

@@ -66,6 +66,18 @@ pub(crate) fn check_five_tasks(
     assert_eq!(snap.peak_overlap(asynchronous), 5, "async sleeps at once");
 }
 
+/// gevent's six lines from a run on one thread: exactly the transcript,
+/// in order, and in the trace each of foo, bar and func3 waited once, as
+/// a `Waiting` span on its own lane.
+pub(crate) fn check_six_lines_in_order(lines: &[String], snap: &Snapshot) {
+    assert_eq!(lines, GEVENT_TRANSCRIPT);
+    for lane in ["foo", "bar", "func3"] {
+        let sleeps: Vec<_> = snap.spans_on(lane).collect();
+        assert_eq!(sleeps.len(), 1, "{lane}");
+        assert_eq!(sleeps[0].state(), Some(State::Waiting), "{lane}");
+    }
+}
+
 /// gevent's six lines from a run on several threads: every line once,
 /// and each task's own two lines in its order (foo's first before its
 /// last, and so on); the order between tasks is the threads' business.
