@@ -23,6 +23,10 @@
 //!   `/delay/{ms}` answers late on purpose, counting requests in flight.
 //! - [`progress`]: the spinner every lesson shows on a run that takes
 //!   seconds.
+//! - [`out`]: `outln!`, the lessons' `println!`, which returns an error
+//!   instead of panicking when stdout is closed or full.
+//! - [`net`]: one listen backlog, the open-files limit raised, and an
+//!   accept loop's back-off when descriptors run out.
 //! - [`cli_check`]: the test support for every lesson's CLI tests: run the
 //!   lesson binary and check its promises (a quiet run, one clear `error:`
 //!   line for a bad flag, one error line and status 1 for a failure, and
@@ -47,6 +51,8 @@
 pub mod cli_check;
 pub mod delay_server;
 pub mod measure;
+pub mod net;
+pub mod out;
 pub mod progress;
 pub mod render;
 pub mod trace;
@@ -100,12 +106,26 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// `error: ...` line on stderr and status 1, never a panic trace. (clap's
 /// own usage errors have already exited with status 2 by then.) These are
 /// the promises [`cli_check`] tests.
+///
+/// Stdout closed by its reader (`lesson | head`) is a normal end, status 0;
+/// a failed write to stdout that nobody returned as an error (see
+/// [`out`]) is reported here, so it is never lost.
 pub fn exit_code(result: Result<()>) -> std::process::ExitCode {
+    use std::process::ExitCode;
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) if out::is_broken_pipe(error.as_ref()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
+        Ok(()) => match out::failed() {
+            None | Some((std::io::ErrorKind::BrokenPipe, _)) => {
+                ExitCode::SUCCESS
+            }
+            Some((_, text)) => {
+                eprintln!("error: {text}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -18,8 +18,6 @@ mod svg;
 pub use ascii::ascii;
 pub use svg::{escape as escape_xml, svg};
 
-use std::io::Write;
-
 use crate::Trace;
 
 /// The `--timeline` and `--svg PATH` flags every lesson's CLI shares.
@@ -41,8 +39,48 @@ pub struct TimelineArgs {
     #[arg(long)]
     pub timeline: bool,
     /// Write an SVG swim-lane chart of the run to PATH.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = output_path)]
     pub svg: Option<std::path::PathBuf>,
+}
+
+/// A clap value parser for a file the run will write at its end (`--svg
+/// PATH`): its folder must exist and be writable, and the path must not be
+/// a folder. Checked when the flags are parsed, so a typo costs nothing
+/// rather than the whole run.
+///
+/// ```
+/// use shared::render::output_path;
+/// assert!(output_path("run.svg").is_ok());
+/// assert!(output_path("/no/such/folder/run.svg").is_err());
+/// assert!(output_path("/").is_err());
+/// ```
+pub fn output_path(text: &str) -> Result<std::path::PathBuf, String> {
+    use std::path::Path;
+    let path = Path::new(text);
+    if text.is_empty() {
+        return Err("an empty path".to_owned());
+    }
+    if path.is_dir() {
+        return Err(format!("{text} is a folder; name a file in it"));
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(format!(
+            "the folder {} does not exist; create it first",
+            folder.display()
+        ));
+    }
+    rustix::fs::access(folder, rustix::fs::Access::WRITE_OK).map_err(|e| {
+        format!(
+            "cannot write into {}: {}",
+            folder.display(),
+            std::io::Error::from(e)
+        )
+    })?;
+    Ok(path.to_path_buf())
 }
 
 impl TimelineArgs {
@@ -56,10 +94,10 @@ impl TimelineArgs {
     pub fn show(&self, trace: &Trace, title: &str) -> crate::Result<()> {
         let snapshot = trace.snapshot();
         if self.timeline {
-            // Like `Transcript::say`: a reader that hung up (`| head`) has
-            // seen what it wanted, so a broken pipe is not an error.
+            // A reader that hung up (`| head`) ends the run normally:
+            // `exit_code` knows a broken pipe from a full disk.
             let chart = ascii(&snapshot, 80);
-            let _ = writeln!(std::io::stdout().lock(), "\n{chart}");
+            crate::out::line(format_args!("\n{chart}"))?;
         }
         if let Some(path) = &self.svg {
             std::fs::write(path, svg(&snapshot, title)).map_err(|e| {
