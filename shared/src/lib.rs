@@ -27,6 +27,9 @@
 //!   instead of panicking when stdout is closed or full.
 //! - [`net`]: one listen backlog, the open-files limit raised, and an
 //!   accept loop's back-off when descriptors run out.
+//! - [`py`]: Python's `repr` of bytes and addresses, so output compares
+//!   line for line with the Python original's; [`course`]: transcripts of
+//!   the Python original that more than one lesson reproduces.
 //! - [`cli_check`]: the test support for every lesson's CLI tests: run the
 //!   lesson binary and check its promises (a quiet run, one clear `error:`
 //!   line for a bad flag, one error line and status 1 for a failure, and
@@ -49,11 +52,13 @@
 //! ```
 
 pub mod cli_check;
+pub mod course;
 pub mod delay_server;
 pub mod measure;
 pub mod net;
 pub mod out;
 pub mod progress;
+pub mod py;
 pub mod render;
 pub mod trace;
 pub mod transcript;
