@@ -699,10 +699,10 @@ impl<V> Greenlet<V> {
         if let Kind::Child(inner) = &self.kind {
             let parked = inner.parked.get();
             if parked != 0 {
-                crate::stack::prefetch(parked - 128, 6);
+                crate::arch::prefetch(parked - 128, 6);
             } else {
                 // Fresh: corosensei's start frame is at the top.
-                crate::stack::prefetch(inner.stack_high - 128, 2);
+                crate::arch::prefetch(inner.stack_high - 128, 2);
             }
         }
     }

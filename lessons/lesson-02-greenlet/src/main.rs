@@ -1,16 +1,16 @@
-//! `cargo run -p lesson-02-greenlet`: the seed's two greenlets.
+//! `cargo run -p lesson-02-greenlet`: the course's two greenlets.
 //!
 //! With no arguments it prints what the Python original prints: `12`,
 //! `56`, `34`, `78`. `--impl bare` runs the same on the hand-written
-//! switch, `--sleep-ms` adds the seed's blocking sleep, and `measure`
+//! switch, `--sleep-ms` adds the course's blocking sleep, and `measure`
 //! prints the cost of a switch in the `name=value unit` format the tour
 //! reads.
 
 use std::process::ExitCode;
 
 use clap::builder::RangedI64ValueParser;
-use clap::{Parser, Subcommand};
-use lesson_02_greenlet::{Config, Impl, measure, run};
+use clap::{Parser, Subcommand, ValueEnum};
+use lesson_02_greenlet::{Config, Impl, Who, measure, run};
 use shared::render::TimelineArgs;
 
 /// Two greenlets switching to each other by hand, on corosensei or on a
@@ -25,7 +25,7 @@ struct Cli {
     #[arg(long = "impl", value_enum, default_value_t = Impl::Greenlet)]
     implementation: Impl,
 
-    /// Milliseconds test1 blocks after printing 12: the seed's
+    /// Milliseconds test1 blocks after printing 12: the course's
     /// `time.sleep(1)`, during which nothing else runs.
     #[arg(
         long,
@@ -35,6 +35,11 @@ struct Cli {
         value_parser = RangedI64ValueParser::<u64>::new().range(0..=60_000),
     )]
     sleep_ms: u64,
+
+    /// Make this greenlet panic after its first line, to see the panic
+    /// reach main as an error that names it. For the tests.
+    #[arg(long, value_name = "NAME", value_enum, hide = true)]
+    panic_in: Option<Who>,
 
     #[command(flatten)]
     timeline: TimelineArgs,
@@ -69,26 +74,44 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Measure { switches, rounds }) => {
-            shared::print_figures(&measure(switches, rounds));
-            Ok(())
+            print_figures(switches, rounds)
         }
         None => demo(&cli),
     };
     shared::exit_code(result)
 }
 
-/// The seed's demo, then the pictures if asked for.
+/// Measures, and prints one `name=value unit` line per figure.
+fn print_figures(switches: u64, rounds: usize) -> shared::Result<()> {
+    for figure in measure(switches, rounds) {
+        shared::outln!("{figure}")?;
+    }
+    Ok(())
+}
+
+/// The course's demo, then the pictures if asked for.
 fn demo(cli: &Cli) -> shared::Result<()> {
     let config = Config {
         implementation: cli.implementation,
         sleep_ms: cli.sleep_ms,
         echo: true,
         trace: cli.timeline.wanted(),
+        panic_in: cli.panic_in,
     };
+    if config.panic_in.is_some() {
+        // The panic asked for is reported once, by the error that reaches
+        // main; the default hook would print it first, with a trace hint.
+        std::panic::set_hook(Box::new(|_| {}));
+    }
     let run = run(&config)?;
     let title = format!(
         "lesson 02: test1 and test2 on {}, sleep {} ms",
-        config.implementation, config.sleep_ms
+        config
+            .implementation
+            .to_possible_value()
+            .expect("no variant is skipped")
+            .get_name(),
+        config.sleep_ms
     );
     cli.timeline.show(&run.trace, &title)
 }

@@ -38,11 +38,6 @@ use corosensei::stack::{Stack, StackPointer};
 /// full pool of small stacks holds a few MiB.
 pub const DEFAULT_POOL_CAPACITY: usize = 1024;
 
-/// `MADV_GUARD_INSTALL` from Linux's `mman-common.h` (6.13+); the libc
-/// crate we build with does not name it yet.
-#[cfg(target_os = "linux")]
-const MADV_GUARD_INSTALL: libc::c_int = 102;
-
 /// How guard pages are made in this process: learnt on the first stack.
 const GUARD_UNKNOWN: u8 = 0;
 const GUARD_MADVISE: u8 = 1;
@@ -112,7 +107,7 @@ impl Pool {
         // The next greenlet will write the top of the next free stack:
         // start loading it now (see `Greenlet::prefetch`).
         if let Some(next) = stacks.last() {
-            prefetch(next.top.get() - 128, 2);
+            crate::arch::prefetch(next.top.get() - 128, 2);
         }
         Some(mapping)
     }
@@ -193,24 +188,6 @@ pub fn release_pool() -> usize {
         .unwrap_or(0)
 }
 
-/// Asks the CPU to start loading `lines` cache lines from `address` on:
-/// a hint that never faults, whatever the address. A no-op where we have
-/// no prefetch instruction at hand.
-#[inline]
-pub(crate) fn prefetch(address: usize, lines: usize) {
-    #[cfg(target_arch = "x86_64")]
-    for line in 0..lines {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let at = address.wrapping_add(line * 64) as *const i8;
-        // SAFETY: `prefetch` needs SSE, which every x86_64 CPU has; it is
-        // only a hint, that reads nothing and cannot fault, whatever the
-        // address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(at) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (address, lines);
-}
-
 fn page_size() -> usize {
     // SAFETY: `sysconf` reads a constant of the system; no memory is
     // involved.
@@ -289,23 +266,20 @@ fn map(len: usize, page: usize) -> io::Result<Mapping> {
 
 /// Makes the page at `low` fault on any access.
 fn install_guard(low: *mut libc::c_void, page: usize) -> io::Result<()> {
-    #[cfg(target_os = "linux")]
     if GUARD.load(Ordering::Relaxed) != GUARD_MPROTECT {
-        // SAFETY: `low` is the first page of a mapping we just made and
-        // own; a guard marker only changes what touching it does.
-        let rc = unsafe { libc::madvise(low, page, MADV_GUARD_INSTALL) };
-        if rc == 0 {
-            GUARD.store(GUARD_MADVISE, Ordering::Relaxed);
-            return Ok(());
+        match crate::arch::guard_in_place(low, page) {
+            Ok(()) => {
+                GUARD.store(GUARD_MADVISE, Ordering::Relaxed);
+                return Ok(());
+            }
+            // EINVAL: a kernel older than 6.13, or not Linux. Use
+            // mprotect from now on.
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {}
+            Err(e) => return Err(e),
         }
-        let error = io::Error::last_os_error();
-        if error.raw_os_error() != Some(libc::EINVAL) {
-            return Err(error);
-        }
-        // EINVAL: a kernel older than 6.13. Use mprotect from now on.
-        GUARD.store(GUARD_MPROTECT, Ordering::Relaxed);
     }
-    // SAFETY: as above; PROT_NONE on our own first page.
+    // SAFETY: `low` is the first page of a mapping we just made and own;
+    // PROT_NONE only changes what touching it does.
     if unsafe { libc::mprotect(low, page, libc::PROT_NONE) } != 0 {
         return Err(io::Error::last_os_error());
     }

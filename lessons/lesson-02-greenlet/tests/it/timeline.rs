@@ -1,9 +1,10 @@
 //! The recorded trace: a blocking sleep in one greenlet stops everyone.
 
+use clap::ValueEnum;
 use lesson_02_greenlet::{BARE_AVAILABLE, Config, Impl, run};
 use shared::{Snapshot, State};
 
-/// The seed's `time.sleep(1)`, shortened: a real blocking sleep, short
+/// The course's `time.sleep(1)`, shortened: a real blocking sleep, short
 /// enough for a test.
 const SLEEP_MS: u64 = 5;
 
@@ -19,13 +20,13 @@ fn traced(implementation: Impl, sleep_ms: u64) -> Snapshot {
 
 #[test]
 fn nothing_else_runs_during_the_sleep() {
-    for implementation in Impl::ALL {
+    for implementation in Impl::value_variants().iter().copied() {
         if implementation == Impl::Bare && !BARE_AVAILABLE {
             continue;
         }
         let snap = traced(implementation, SLEEP_MS);
         let sleeps: Vec<_> = snap.spans_in(State::Blocked).collect();
-        assert_eq!(sleeps.len(), 1, "{implementation}");
+        assert_eq!(sleeps.len(), 1, "{implementation:?}");
         let sleep = sleeps[0];
         assert_eq!(snap.lane_name(sleep.lane), "gr1");
         assert_eq!(sleep.label, "time.sleep");
@@ -38,12 +39,12 @@ fn nothing_else_runs_during_the_sleep() {
             let lane = snap.lane_name(event.lane);
             assert!(
                 !event.overlaps(sleep),
-                "{implementation}: {lane} {:?} ran during the sleep",
+                "{implementation:?}: {lane} {:?} ran during the sleep",
                 event.label
             );
             assert!(
                 event.start <= sleep.start || event.start >= sleep.end(),
-                "{implementation}: {lane} {:?} happened during the sleep",
+                "{implementation:?}: {lane} {:?} happened during the sleep",
                 event.label
             );
         }
@@ -53,7 +54,7 @@ fn nothing_else_runs_during_the_sleep() {
             .filter(|m| m.start >= sleep.end())
             .map(|m| m.label.as_ref())
             .collect();
-        assert_eq!(after[..3], ["56", "34", "78"], "{implementation}");
+        assert_eq!(after[..3], ["56", "34", "78"], "{implementation:?}");
     }
 }
 

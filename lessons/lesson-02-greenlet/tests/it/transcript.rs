@@ -1,7 +1,8 @@
 //! The printed transcript: the same as Python's, on either switch.
 
-mod common;
+use crate::common;
 
+use clap::ValueEnum;
 use lesson_02_greenlet::{BARE_AVAILABLE, Config, Impl, run};
 
 fn transcript(config: &Config) -> String {
@@ -10,8 +11,9 @@ fn transcript(config: &Config) -> String {
 
 /// The implementations this platform has.
 fn impls() -> Vec<Impl> {
-    Impl::ALL
-        .into_iter()
+    Impl::value_variants()
+        .iter()
+        .copied()
         .filter(|i| *i != Impl::Bare || BARE_AVAILABLE)
         .collect()
 }
@@ -28,7 +30,7 @@ fn every_switch_prints_the_python_output() {
             implementation,
             ..Config::default()
         };
-        assert_eq!(transcript(&config), common::PYTHON, "{implementation}");
+        assert_eq!(transcript(&config), common::PYTHON, "{implementation:?}");
     }
 }
 
@@ -40,7 +42,7 @@ fn a_blocking_sleep_changes_nothing_in_the_output() {
             sleep_ms: 2,
             ..Config::default()
         };
-        assert_eq!(transcript(&config), common::PYTHON, "{implementation}");
+        assert_eq!(transcript(&config), common::PYTHON, "{implementation:?}");
     }
 }
 

@@ -1,5 +1,4 @@
 //! The hand-written switch: the demo, errors and panics (x86_64 Linux).
-#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
 use std::cell::Cell;
 use std::rc::Rc;

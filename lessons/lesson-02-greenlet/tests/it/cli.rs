@@ -1,7 +1,7 @@
 //! The binary: the Python output with no arguments, clear errors for bad
 //! flags, and `measure` lines the tour can parse.
 
-mod common;
+use crate::common;
 
 use shared::cli_check::LessonBinary;
 
@@ -51,9 +51,10 @@ fn bad_flags_give_one_clear_error_and_status_2() {
 }
 
 #[test]
-fn an_unwritable_svg_is_one_error_line_and_status_1() {
+fn an_unwritable_svg_is_refused_before_the_run() {
+    // Checked by the parser, so nothing runs: one error line, status 2.
     let args = ["--svg", "/nonexistent-dir/run.svg"];
-    LESSON.assert_one_error_line(&args, "error: cannot write the SVG");
+    LESSON.assert_bad_flag(&args, "--svg");
 }
 
 #[test]
@@ -80,4 +81,22 @@ fn measure_prints_figures_the_tour_can_parse() {
     ]);
     assert_eq!(names, expected);
     assert!(figures.iter().all(|f| f.unit == "ns" && f.value >= 0.0));
+}
+
+#[test]
+fn measure_into_a_full_disk_is_one_error_line_and_status_1() {
+    let full = std::fs::File::options().write(true).open("/dev/full");
+    let Ok(full) = full else {
+        return; // no /dev/full on this system
+    };
+    let output =
+        std::process::Command::new(env!("CARGO_BIN_EXE_lesson-02-greenlet"))
+            .args(["measure", "--switches", "2000", "--rounds", "1"])
+            .stdout(full)
+            .output()
+            .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: writing to stdout"), "{stderr}");
 }
