@@ -29,7 +29,6 @@ pub enum Who {
 /// first line.
 pub const ASKED_PANIC: &str = "asked to panic by --panic-in";
 
-// ANCHOR: greenlet_demo
 /// The course's program on [`Greenlet`]: prints `12`, `56`, `34`, `78`.
 /// With a `sleep`, `test1` blocks the thread after printing `12`, as the
 /// course's `time.sleep(1)` does. With `panic_in`, that greenlet panics
@@ -41,7 +40,6 @@ pub fn greenlet_demo(
     sleep: Duration,
     panic_in: Option<Who>,
 ) -> shared::Result<()> {
-    // ANCHOR_END: greenlet_demo
     let main = trace.lane("main");
     let (lane1, lane2) = (trace.lane("gr1"), trace.lane("gr2"));
     let setup = main.span(State::Running, "main");
@@ -92,27 +90,29 @@ pub fn greenlet_demo(
             // Returning switches to our parent, main, with `()`.
         }
     };
+    // ANCHOR_END: greenlet_demo
 
+    // ANCHOR: greenlet_main
     // gr1 = greenlet(test1); gr2 = greenlet(test2)
     let gr1 = Greenlet::builder().name("gr1");
     let gr2 = Greenlet::builder().name("gr2");
-    // ANCHOR_END: greenlet_demo
+    // ANCHOR_END: greenlet_main
     // The driver records when each had the CPU on its lane.
     let (gr1, gr2) = (gr1.trace(lane1), gr2.trace(lane2));
-    // ANCHOR: greenlet_demo
+    // ANCHOR: greenlet_main
     let (gr1, gr2) = (gr1.build(test1)?, gr2.build(test2)?);
     let _ = gr1_cell.set(gr1.clone());
     let _ = gr2_cell.set(gr2.clone());
-    // ANCHOR_END: greenlet_demo
+    // ANCHOR_END: greenlet_main
     drop(setup);
-    // ANCHOR: greenlet_demo
+    // ANCHOR: greenlet_main
 
     // gr1.switch(): returns when test2 returns to its parent, us; or
     // with the error of whichever of the two panicked.
     gr1.switch(())?;
-    // ANCHOR_END: greenlet_demo
+    // ANCHOR_END: greenlet_main
     main.mark("back in main");
-    // ANCHOR: greenlet_demo
+    // ANCHOR: greenlet_main
     Ok(())
 }
-// ANCHOR_END: greenlet_demo
+// ANCHOR_END: greenlet_main

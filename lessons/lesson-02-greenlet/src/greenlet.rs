@@ -59,11 +59,12 @@ use crate::stack::GreenletStack;
 /// resident memory on the course machine (`VmRSS`: 4.2 KiB each, one
 /// 4 KiB page of stack plus the handle), and 1 GiB of address space
 /// (`VmSize`). Address space is plentiful on 64-bit machines (128 TiB);
-/// RAM is what counts. The limit you met first with many greenlets was
-/// the kernel's count of mappings per process (`vm.max_map_count`, 65,530
-/// by default), when each stack was two (guard and body); the stacks of
-/// [`crate::stack`] put their guard in without a mapping of its own on
-/// Linux 6.13+, and a freed stack is reused by the next greenlet.
+/// RAM is what counts. The other limit on many greenlets is the kernel's
+/// count of mappings per process (`vm.max_map_count`, 65,530 by
+/// default): a stack whose guard page is made with `mprotect` is two
+/// mappings, so about 32,000 greenlets. The stacks of [`crate::stack`]
+/// put their guard in without a mapping of its own on Linux 6.13+, and a
+/// freed stack is reused by the next greenlet.
 pub const DEFAULT_STACK_SIZE: usize = 1024 * 1024;
 
 /// What arrives at a `switch` (or at a greenlet's start): a value, or an
@@ -415,6 +416,7 @@ fn stack_here() -> usize {
 
 // ANCHOR: switch
 impl<V: 'static> Greenlet<V> {
+    // ANCHOR_END: switch
     /// Switches to this greenlet, handing it `value`; returns the value of
     /// whatever switch (or return, or panic) next brings control back.
     ///
@@ -425,6 +427,7 @@ impl<V: 'static> Greenlet<V> {
     ///   switching to a dead one returns [`GreenletError::Dead`].
     /// - When we are resumed because a child of ours returned, we get its
     ///   return value; because it panicked, [`GreenletError::Panicked`].
+    // ANCHOR: switch
     // Always inlined, so that a greenlet resumed inside `suspend`
     // continues in its caller's own frame: see "Why `switch` is
     // inlined" in the crate docs.
@@ -436,6 +439,7 @@ impl<V: 'static> Greenlet<V> {
             Ok(None) => return self.switch_from_main(value),
             Err(()) => return Err(self.value_type_error()),
         };
+        // ANCHOR_END: switch
         if let Kind::Child(target) = &self.kind
             && std::ptr::eq(Rc::as_ptr(target), me)
         {
@@ -464,16 +468,20 @@ impl<V: 'static> Greenlet<V> {
         // its stack), so the pointer is valid and we are the code that
         // may use it.
         let yielder = unsafe { yielder.as_ref() };
+        // ANCHOR: switch
         // Here the stack switches: to the driver, which resumes `self`.
         // We come back when someone switches to us.
         let switch = Switch {
             to: self.clone(),
             value,
         };
+        // ANCHOR_END: switch
         me.parked.set(here); // where we stop: a hint for `prefetch`
+        // ANCHOR: switch
         yielder.suspend(switch).map_err(|error| *error)
     }
 
+    // ANCHOR_END: switch
     #[cold]
     fn value_type_error(&self) -> GreenletError {
         GreenletError::ValueType {
@@ -481,6 +489,7 @@ impl<V: 'static> Greenlet<V> {
         }
     }
 
+    // ANCHOR: switch
     /// The main greenlet switches by running the driver until control
     /// comes back to it. Not inlined: the driver is big, and only
     /// main's switches need it.
@@ -516,6 +525,7 @@ fn drive<V: 'static>(
         let Kind::Child(inner) = to.kind else {
             return delivery; // to main: our own `switch` returns it
         };
+        // ANCHOR_END: drive
         // Borrowing the coroutine mutably is what marks it running.
         let Ok(mut co) = inner.co.try_borrow_mut() else {
             // Being unwound by a kill: as good as dead. Go to its parent.
@@ -547,6 +557,7 @@ fn drive<V: 'static>(
             inner: NonNull::from(&*inner).cast(),
             type_id: TypeId::of::<Inner<V>>(),
         }));
+        // ANCHOR: drive
         // A panic in the greenlet was caught at the bottom of its stack by
         // corosensei and is re-raised by `resume`, here on ours. We catch
         // it again and deliver it to the parent as a value.
@@ -554,12 +565,15 @@ fn drive<V: 'static>(
         // nothing it left half-updated can be reached through it.
         let result =
             panic::catch_unwind(AssertUnwindSafe(|| co.resume(delivery)));
+        // ANCHOR_END: drive
         CURRENT.set(previous);
         drop(co);
         if let (Some(lane), Some(started)) = (&inner.lane, started) {
             let now = lane.trace().now();
             lane.record_span(State::Running, "on cpu", started, now);
         }
+        // ANCHOR: drive
+
         match result {
             // It switched: resume whom it named, with its value.
             Ok(CoroutineResult::Yield(Switch { to: next, value })) => {

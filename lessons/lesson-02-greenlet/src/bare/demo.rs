@@ -14,7 +14,6 @@ use super::Fiber;
 use crate::DEFAULT_STACK_SIZE;
 use crate::demo::{ASKED_PANIC, Who};
 
-// ANCHOR: bare_demo
 /// The same program on hand-written switches ([`Fiber`]). A fiber's panic
 /// is re-raised in its parent, main; it comes back from here as an error
 /// that names the fiber.
@@ -24,10 +23,8 @@ pub fn bare_demo(
     sleep: Duration,
     panic_in: Option<Who>,
 ) -> io::Result<()> {
-    // ANCHOR_END: bare_demo
     let main = trace.lane("main");
     let (lane1, lane2) = (trace.lane("gr1"), trace.lane("gr2"));
-    // ANCHOR: bare_demo
     let (gr1_cell, gr2_cell) =
         (Rc::new(OnceCell::new()), Rc::new(OnceCell::new()));
 
@@ -36,15 +33,11 @@ pub fn bare_demo(
         move || {
             let gr2: &Fiber = gr2.get().expect("main set gr2");
             out.say(&lane, "12");
-            // ANCHOR_END: bare_demo
             if panic_in == Some(Who::Gr1) {
                 panic!("{ASKED_PANIC}");
             }
-            // ANCHOR: bare_demo
             if !sleep.is_zero() {
-                // ANCHOR_END: bare_demo
                 let _blocked = lane.span(State::Blocked, "time.sleep");
-                // ANCHOR: bare_demo
                 thread::sleep(sleep);
             }
             gr2.switch().expect("gr2 is alive");
@@ -57,16 +50,15 @@ pub fn bare_demo(
         move || {
             let gr1: &Fiber = gr1.get().expect("main set gr1");
             out.say(&lane, "56");
-            // ANCHOR_END: bare_demo
             if panic_in == Some(Who::Gr2) {
                 panic!("{ASKED_PANIC}");
             }
-            // ANCHOR: bare_demo
             gr1.switch().expect("gr1 is alive");
             out.say(&lane, "78");
         }
     };
 
+    // ANCHOR: bare_demo
     let gr1 = Fiber::new("gr1", DEFAULT_STACK_SIZE, test1)?;
     let gr2 = Fiber::new("gr2", DEFAULT_STACK_SIZE, test2)?;
     let _ = gr1_cell.set(gr1.clone());
