@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::builder::RangedI64ValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
+use lesson_02_greenlet::demo::ASKED_PANIC;
 use lesson_02_greenlet::{Config, Impl, Who, measure, run};
 use shared::render::TimelineArgs;
 
@@ -101,7 +102,13 @@ fn demo(cli: &Cli) -> shared::Result<()> {
     if config.panic_in.is_some() {
         // The panic asked for is reported once, by the error that reaches
         // main; the default hook would print it first, with a trace hint.
-        std::panic::set_hook(Box::new(|_| {}));
+        // Any other panic is still reported as usual.
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload_as_str() != Some(ASKED_PANIC) {
+                default(info);
+            }
+        }));
     }
     let run = run(&config)?;
     let title = format!(
