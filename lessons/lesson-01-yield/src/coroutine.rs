@@ -45,15 +45,18 @@ impl CoroutineConsumer {
 }
 // ANCHOR_END: coroutine
 
+// `#[inline]` on the hot path: see `StateMachineConsumer`'s `send`.
 impl Consumer for CoroutineConsumer {
     fn name(&self) -> &str {
         self.generator.name()
     }
 
+    #[inline]
     fn start(&mut self) -> Result<(), GeneratorError> {
         self.generator.start().map(drop)
     }
 
+    #[inline]
     fn send(&mut self, baozi: u32) -> Result<(), GeneratorError> {
         self.generator.send(baozi).map(drop)
     }

@@ -112,6 +112,7 @@ impl<S: 'static, Y: 'static, R: 'static> Generator<S, Y, R> {
     // ANCHOR: resume
     /// Python's `gen.send(value)`: `value` becomes the result of the
     /// `yield` the body is stopped at, and the body runs to its next one.
+    #[inline]
     pub fn send(&mut self, value: S) -> Result<Resumed<Y, R>, GeneratorError> {
         if self.coroutine.done() {
             return Err(self.finished());
@@ -124,6 +125,7 @@ impl<S: 'static, Y: 'static, R: 'static> Generator<S, Y, R> {
     }
 
     /// The one place the producer's stack switches to the body's.
+    #[inline]
     fn resume(
         &mut self,
         input: Option<S>,

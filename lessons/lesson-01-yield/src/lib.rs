@@ -84,10 +84,10 @@
 //! - `measure`: a send to the coroutine costs a few nanoseconds (a stack
 //!   switch there and back), to the state machine a fraction of one (it is
 //!   a plain call that inlines into the producer's loop), to the thread
-//!   microseconds (two trips through the kernel's scheduler, several times
-//!   more when the other thread sits on another, idle core than under
-//!   `taskset -c 0`): three or more orders of magnitude apart, for the
-//!   same transcript.
+//!   microseconds (two trips through the kernel's scheduler, and more when
+//!   the other thread sits on another, idle core that must be woken first;
+//!   compare with `taskset -c 0`): three or more orders of magnitude apart,
+//!   for the same transcript.
 //! - Python insists that the first resume carries no value
 //!   (`TypeError: can't send non-None value to a just-started generator`):
 //!   the first resume runs the body from its first line to its first

@@ -72,6 +72,7 @@ impl<E: Eater> StateMachineConsumer<E> {
     /// The generated `resume`: one arm per (state, input), each running
     /// the body from where the state says it stopped to the next pause.
     /// `None` is Python's `next()`, `Some(n)` its `send(n)`.
+    #[inline]
     fn resume(&mut self, input: Option<u32>) -> Result<(), GeneratorError> {
         let name = &self.name;
         let eater = &mut self.eater;
@@ -114,10 +115,15 @@ impl<E: Eater> Consumer for StateMachineConsumer<E> {
         &self.name
     }
 
+    // `#[inline]`: the producer's loop usually sits in another module,
+    // and so in another codegen unit; without it LLVM cannot see through
+    // the call and a send stays a call instead of almost nothing.
+    #[inline]
     fn start(&mut self) -> Result<(), GeneratorError> {
         self.resume(None)
     }
 
+    #[inline]
     fn send(&mut self, baozi: u32) -> Result<(), GeneratorError> {
         self.resume(Some(baozi))
     }
@@ -126,6 +132,7 @@ impl<E: Eater> Consumer for StateMachineConsumer<E> {
 /// Runs one step of the body, turning a panic into its message. When the
 /// eater cannot panic (the measured `black_box`), the optimiser removes
 /// the landing pad and this costs nothing.
+#[inline]
 fn catch(step: impl FnOnce()) -> Result<(), String> {
     panic::catch_unwind(AssertUnwindSafe(step))
         .map_err(|payload| shared::panic_message(payload.as_ref()))
