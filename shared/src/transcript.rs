@@ -1,19 +1,32 @@
-//! `Transcript`: the lessons' `print`, which also remembers what it printed.
+//! `Transcript`: the lessons' `print`, which tests can read back.
 //!
 //! The Python originals teach through what they print, and the order of the
 //! lines *is* the lesson ("c1 eats before the producer makes the next
 //! baozi"). So every lesson prints through a [`Transcript`]: each line is
-//! written to stdout (unless the transcript is quiet), kept in order for the
-//! tests, and marked on its lane of the trace so the timeline shows when it
-//! was printed. Tests build a quiet transcript, run the lesson's library and
-//! compare [`Transcript::lines`] with the expected output; no stdout capture,
-//! no subprocess.
+//! marked on its lane of the trace, so the timeline shows when it was
+//! printed, and then either written to stdout or kept.
+//!
+//! - [`Transcript::stdout`] streams: each line goes out through
+//!   [`crate::out::line`] and nothing is kept, so a run's memory does not
+//!   grow with its output (`lesson-01-yield --baozi 100000000` prints
+//!   300 million lines). A failed write is recorded by `out`, which writes
+//!   nothing after it and lets `exit_code` report it; [`Transcript::closed`]
+//!   tells a long loop to stop.
+//! - [`Transcript::quiet`] keeps every line, in order, and prints none.
+//!   Tests build one, run the lesson's library and compare
+//!   [`Transcript::lines`] with the expected output; no stdout capture, no
+//!   subprocess.
+//!
+//! Why keep nothing rather than the last few lines? Nothing reads a
+//! printing transcript back: tests read quiet ones, and a learner reads the
+//! terminal. A cap would be memory spent on lines no one asks for.
 //!
 //! Colour is decoration, never content: the kept lines are plain text, and
 //! a highlighted tag is coloured only when stdout is a terminal and
 //! `NO_COLOR` is unset, so a pipe or a test sees exactly the Python output.
 
-use std::io::{IsTerminal, Write};
+use std::fmt;
+use std::io::{self, IsTerminal};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::trace::Lane;
@@ -42,15 +55,20 @@ impl Colour {
     }
 }
 
+/// Where a printing transcript's lines go: [`crate::out::line`], or in this
+/// module's tests a function that stands in for stdout.
+type Printer = fn(fmt::Arguments<'_>) -> io::Result<()>;
+
 struct Inner {
-    echo: bool,
+    /// `Some`: print each line and keep none. `None`: keep each line.
+    print: Option<Printer>,
     colour: bool,
     highlights: Vec<(String, Colour)>,
     lines: Mutex<Vec<String>>,
 }
 
-/// Prints lines, keeps them, and marks them on the timeline. Cloning is
-/// cheap; clones share one list of lines, so a transcript can be handed to
+/// Prints lines (or keeps them) and marks them on the timeline. Cloning is
+/// cheap; clones share one destination, so a transcript can be handed to
 /// every thread or coroutine of a run.
 #[derive(Clone)]
 pub struct Transcript {
@@ -60,33 +78,33 @@ pub struct Transcript {
 impl std::fmt::Debug for Transcript {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transcript")
-            .field("echo", &self.inner.echo)
-            .field("lines", &self.lines().len())
+            .field("prints", &self.inner.print.is_some())
+            .field("kept", &self.lines().len())
             .finish()
     }
 }
 
 impl Transcript {
-    /// A transcript that prints to stdout as well as keeping the lines.
+    /// A transcript that prints each line to stdout and keeps none.
     pub fn stdout() -> Transcript {
-        let colour = std::io::stdout().is_terminal()
+        let colour = io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none();
-        Transcript::build(true, colour, Vec::new())
+        Transcript::build(Some(crate::out::line), colour, Vec::new())
     }
 
     /// A transcript that only keeps the lines: for tests and measured runs.
     pub fn quiet() -> Transcript {
-        Transcript::build(false, false, Vec::new())
+        Transcript::build(None, false, Vec::new())
     }
 
     fn build(
-        echo: bool,
+        print: Option<Printer>,
         colour: bool,
         highlights: Vec<(String, Colour)>,
     ) -> Transcript {
         Transcript {
             inner: Arc::new(Inner {
-                echo,
+                print,
                 colour,
                 highlights,
                 lines: Mutex::new(Vec::new()),
@@ -99,30 +117,40 @@ impl Transcript {
     pub fn highlight(self, tag: &str, colour: Colour) -> Transcript {
         let mut highlights = self.inner.highlights.clone();
         highlights.push((tag.to_owned(), colour));
-        Transcript::build(self.inner.echo, self.inner.colour, highlights)
+        Transcript::build(self.inner.print, self.inner.colour, highlights)
     }
 
-    /// Prints `line`, keeps it, and marks it on `lane`.
+    /// Marks `line` on `lane`, then prints it (a stdout transcript) or
+    /// keeps it (a quiet one).
     ///
-    /// The line is kept and printed under one lock, so the kept order is
-    /// the printed order even when threads print at once.
+    /// Printing cannot fail here: a failed write (a closed pipe, a full
+    /// disk) is recorded by [`crate::out`], which then writes nothing more,
+    /// and [`crate::exit_code`] reports it when `main` returns. A long run
+    /// asks [`Transcript::closed`] to stop early.
     pub fn say(&self, lane: &Lane, line: impl Into<String>) {
         let line = line.into();
         if lane.trace().is_enabled() {
             lane.mark(line.clone());
         }
-        let mut lines = self
-            .inner
-            .lines
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if self.inner.echo {
-            let shown = self.coloured(&line);
-            // A closed pipe (`| head`) is not an error worth a panic trace:
-            // the reader has seen what it wanted.
-            let _ = writeln!(std::io::stdout().lock(), "{shown}");
+        match self.inner.print {
+            Some(print) => {
+                let _ = print(format_args!("{}", self.coloured(&line)));
+            }
+            None => self
+                .inner
+                .lines
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line),
         }
-        lines.push(line);
+    }
+
+    /// Whether a stdout transcript can print no more: its reader went away
+    /// (`| head`) or a write failed (`> /dev/full`). Nobody will see the
+    /// rest of the run, so a long loop stops here. Never true of a quiet
+    /// transcript.
+    pub fn closed(&self) -> bool {
+        self.inner.print.is_some() && crate::out::failed().is_some()
     }
 
     fn coloured(&self, line: &str) -> String {
@@ -136,7 +164,8 @@ impl Transcript {
         shown
     }
 
-    /// Every line said so far, in order.
+    /// Every line kept so far, in order: every line said to a quiet
+    /// transcript; none for a stdout one, whose lines are on stdout.
     pub fn lines(&self) -> Vec<String> {
         self.inner
             .lines
@@ -145,7 +174,7 @@ impl Transcript {
             .clone()
     }
 
-    /// The lines joined as they were printed, each ending in `\n`.
+    /// The kept lines joined as they would print, each ending in `\n`.
     pub fn text(&self) -> String {
         self.lines().iter().map(|l| format!("{l}\n")).collect()
     }
@@ -153,6 +182,8 @@ impl Transcript {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
     use crate::Trace;
 
@@ -172,13 +203,37 @@ mod tests {
         assert_eq!(marks, out.lines());
     }
 
+    /// Stands in for stdout: counts the lines and bytes written.
+    fn counting(args: fmt::Arguments<'_>) -> io::Result<()> {
+        PRINTED_LINES.fetch_add(1, Ordering::Relaxed);
+        PRINTED_BYTES.fetch_add(args.to_string().len(), Ordering::Relaxed);
+        Ok(())
+    }
+    static PRINTED_LINES: AtomicUsize = AtomicUsize::new(0);
+    static PRINTED_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+    #[test]
+    fn a_printing_transcript_streams_and_keeps_nothing() {
+        let trace = Trace::disabled();
+        let producer = trace.lane("producer");
+        let out = Transcript::build(Some(counting), false, Vec::new());
+        for n in 1..=100_000 {
+            out.say(&producer, format!("[producer] is making baozi {n}"));
+        }
+        // Every line went out, and none stayed behind: the memory of a
+        // run does not grow with what it prints.
+        assert_eq!(PRINTED_LINES.load(Ordering::Relaxed), 100_000);
+        assert!(PRINTED_BYTES.load(Ordering::Relaxed) > 2_000_000);
+        assert!(out.lines().is_empty(), "kept {} lines", out.lines().len());
+        assert!(!out.closed(), "no write failed");
+    }
+
     #[test]
     fn colour_wraps_the_tag_only_when_enabled() {
-        let plain =
-            Transcript::build(true, false, vec![("[p]".into(), Colour::Green)]);
+        let green = || vec![("[p]".into(), Colour::Green)];
+        let plain = Transcript::build(Some(counting), false, green());
         assert_eq!(plain.coloured("[p] hi"), "[p] hi");
-        let tty =
-            Transcript::build(true, true, vec![("[p]".into(), Colour::Green)]);
+        let tty = Transcript::build(Some(counting), true, green());
         assert_eq!(tty.coloured("[p] hi"), "\x1b[32;1m[p]\x1b[0m hi");
     }
 }

@@ -1,8 +1,12 @@
-//! `cargo run -p lesson-01-yield`: the seed's baozi producer and consumers.
+//! `cargo run -p lesson-01-yield`: the course's baozi producer and
+//! consumers.
 //!
 //! With no arguments it prints what the Python original prints. The flags
 //! scale it up or switch the consumers' implementation; `measure` prints
 //! the cost of one `send` in the `name=value unit` format the tour reads.
+//! Every line goes through `shared::out`, so a reader that goes away
+//! (`| head`) ends the run at once with status 0, and a full disk is one
+//! `error:` line and status 1.
 
 use std::process::ExitCode;
 
@@ -43,7 +47,7 @@ struct Cli {
     )]
     baozi: u32,
 
-    /// Milliseconds each consumer blocks per baozi: the seed's
+    /// Milliseconds each consumer blocks per baozi: the course's
     /// `time.sleep(1)`, which stops everyone.
     #[arg(
         long,
@@ -90,16 +94,21 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Measure { sends, rounds }) => {
-            shared::print_figures(&measure(sends, rounds));
-            Ok(())
-        }
+        Some(Command::Measure { sends, rounds }) => report(sends, rounds),
         None => demo(&cli),
     };
     shared::exit_code(result)
 }
 
-/// The seed's demo, scaled by the flags, then the pictures if asked for.
+/// Prints the cost of one `send`, a `name=value unit` line per variant.
+fn report(sends: u64, rounds: usize) -> shared::Result<()> {
+    for figure in measure(sends, rounds) {
+        shared::outln!("{figure}")?;
+    }
+    Ok(())
+}
+
+/// The course's demo, scaled by the flags, then the pictures if asked for.
 fn demo(cli: &Cli) -> shared::Result<()> {
     let config = Config {
         consumers: cli.consumers,

@@ -1,15 +1,16 @@
 //! The recorded trace: a blocking eat stops everyone, in every variant.
 
+use clap::ValueEnum;
 use lesson_01_yield::{Config, Variant, run};
 use shared::State;
 
-/// The seed's `time.sleep(1)`, shortened: long enough to be a real
+/// The course's `time.sleep(1)`, shortened: long enough to be a real
 /// blocking sleep, short enough for a test.
 const EAT_MS: u64 = 5;
 
 #[test]
 fn blocking_eats_never_overlap_and_each_baozi_is_eaten_once() {
-    for variant in Variant::ALL {
+    for &variant in Variant::value_variants() {
         let config = Config {
             baozi: 3,
             eat_ms: EAT_MS,
@@ -58,7 +59,7 @@ fn blocking_eats_never_overlap_and_each_baozi_is_eaten_once() {
 
 #[test]
 fn without_a_sleep_eating_is_running_not_blocked() {
-    for variant in Variant::ALL {
+    for &variant in Variant::value_variants() {
         let config = Config {
             variant,
             trace: true,

@@ -1,7 +1,6 @@
 //! The printed transcript: the same as Python's, whatever the variant.
 
-mod common;
-
+use clap::ValueEnum;
 use lesson_01_yield::{Config, Variant, run};
 
 fn transcript(config: &Config) -> String {
@@ -10,12 +9,16 @@ fn transcript(config: &Config) -> String {
 
 #[test]
 fn the_default_run_prints_the_python_output_for_every_variant() {
-    for variant in Variant::ALL {
+    for &variant in Variant::value_variants() {
         let config = Config {
             variant,
             ..Config::default()
         };
-        assert_eq!(transcript(&config), common::PYTHON, "variant {variant}");
+        assert_eq!(
+            transcript(&config),
+            crate::common::PYTHON,
+            "variant {variant}"
+        );
     }
 }
 
@@ -28,7 +31,7 @@ fn three_consumers_and_seven_baozi_eat_in_order_every_round() {
         }
         expected += &format!("[producer] is making baozi {n}\n");
     }
-    for variant in Variant::ALL {
+    for &variant in Variant::value_variants() {
         let config = Config {
             consumers: 3,
             baozi: 7,
@@ -41,7 +44,7 @@ fn three_consumers_and_seven_baozi_eat_in_order_every_round() {
 
 #[test]
 fn zero_baozi_only_primes_the_consumers() {
-    for variant in Variant::ALL {
+    for &variant in Variant::value_variants() {
         let config = Config {
             baozi: 0,
             variant,

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use clap::ValueEnum;
 use lesson_01_yield::{
     Consumer, Eater, Generator, GeneratorError, Resumed, ThreadConsumer,
     Variant, producer,
@@ -151,7 +152,7 @@ fn burns_baozi_3(_name: &str, baozi: u32) {
 
 #[test]
 fn a_panicking_consumer_reaches_the_producer_with_its_name() {
-    for variant in Variant::ALL {
+    for &variant in Variant::value_variants() {
         let fine = variant.build("c1", |_: &str, _: u32| {}).unwrap();
         let burning = variant.build("c2", burns_baozi_3).unwrap();
         let mut consumers = vec![fine, burning];
@@ -189,7 +190,7 @@ fn a_panicking_consumer_reaches_the_producer_with_its_name() {
 
 #[test]
 fn every_variant_refuses_send_before_start_and_start_twice() {
-    for variant in Variant::ALL {
+    for &variant in Variant::value_variants() {
         let mut consumer = variant.build("c1", |_: &str, _: u32| {}).unwrap();
         assert_eq!(consumer.name(), "c1");
         assert!(matches!(
