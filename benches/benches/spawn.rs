@@ -3,15 +3,15 @@
 //! runtimes, and on OS threads; and how close gevent's `tasks` demo comes
 //! to one sleep.
 //!
-//! Targets on the 2-core course machine, at N = 100,000 tasks that each
-//! yield once: tokio ≤ 300 ns per task (and ≤ 512 B resident, which
-//! `cargo run --release -p lesson-03-gevent -- measure` reports as
-//! `task_bytes_*`), may ≤ 1 µs, the hub ≤ 1 µs (small stacks). For
-//! scale: gevent 26.9 (greenlet 3.5.6, CPython 3.11) measured here 16–23
-//! µs per spawned and joined greenlet and 4.4–8.3 KiB per live one; the
-//! issue quotes a Go goroutine at 550 ns and 2.7 KiB. An OS thread is
-//! measured at N = 1,000 only: a hundred thousand threads is a way to
-//! meet the kernel's limits, not a benchmark.
+//! Each group runs N = 1,000, 10,000 and 100,000 tasks that each yield
+//! once; the per-task cost should stay flat as N grows. Resident memory
+//! per live task is not timed here: `cargo run --release -p
+//! lesson-03-gevent -- measure` reports it as `task_bytes_*`. For scale,
+//! gevent 26.9 (greenlet 3.5.6, CPython 3.11) measured 16–23 µs per
+//! spawned and joined greenlet and 4.4–8.3 KiB per live one on the
+//! course's 2-core machine (November 2026). An OS thread is measured at
+//! N = 1,000 only: a hundred thousand threads is a way to meet the
+//! kernel's limits, not a benchmark.
 //!
 //! What each runtime's N means: the hub and tokio hold all N tasks alive
 //! at once; may holds at most `on_may::MAX_LIVE` (1,000, its stack pool)
@@ -25,7 +25,7 @@
 //! mimalloc instead of glibc's malloc.
 //!
 //! `tasks/*`: 10 tasks that each sleep 500 ms, spawned and joined: the
-//! total should be within 1 % of 500 ms (the sleeps overlap; what is left
+//! total comes out a little over 500 ms (the sleeps overlap; what is left
 //! is the timer's slack and the cost of ten spawns).
 //!
 //! Each runtime's `Spawner` is built once, outside the timed loop (worker

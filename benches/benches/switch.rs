@@ -2,13 +2,13 @@
 //! greenlet built on corosensei, raw corosensei, the hand-written switch,
 //! and, for contrast, a hand-off between two OS threads.
 //!
-//! Targets on the 2-core course machine: a `Greenlet` switch between two
-//! greenlets ≤ 10 ns (it goes through the driver: two stack switches), a
-//! `bare` switch ≤ 3 ns, a corosensei resume + suspend ≤ 8 ns. For
-//! scale: a Python greenlet one-way switch measured 212 ns on this
-//! machine (pip `greenlet` 3, best of 5 × 1,000,000 round trips); when
-//! the lesson was planned, a hand-written C switch measured about 2.3 ns;
-//! an OS-thread hand-off between cores takes microseconds.
+//! A `Greenlet` switch between two greenlets goes through the driver (two
+//! stack switches), so it costs a few times a `bare` switch. For scale: a
+//! Python greenlet one-way switch measured 212 ns on the course's 2-core
+//! machine (pip `greenlet` 3, best of 5 × 1,000,000 round trips, November
+//! 2026); a hand-written C switch entered by `call` and left by `ret`
+//! measured about 2.3 ns there; an OS-thread hand-off between cores takes
+//! microseconds.
 //!
 //! Every bench times the lesson's own measured loop (the one `measure`
 //! and the tour use) with `iter_custom`, and reports it per *one-way*

@@ -12,7 +12,7 @@ use lesson_03_gevent::{
     Runtime, TaskError, hub, on_may, on_tokio, spawner_name, threads,
 };
 
-/// The sizes of the issue: per-task cost should stay flat as N grows.
+/// The task counts: the per-task cost should stay flat as N grows.
 const COUNTS: [usize; 3] = [1_000, 10_000, 100_000];
 
 /// Panics unless every task `i` returned `i`: a bench of a broken runtime
@@ -81,8 +81,8 @@ pub fn spawn(c: &mut Criterion, prefix: &str) {
     group.finish();
 }
 
-/// The seed's asynchronous half: 10 tasks of 500 ms, spawned and joined.
-/// Target: within 1 % of 500 ms on every runtime.
+/// The asynchronous half of the course's gevent timing demo: 10 tasks of
+/// 500 ms, spawned and joined; the total is one sleep plus the slack.
 pub fn tasks(c: &mut Criterion) {
     const DELAY: Duration = Duration::from_millis(500);
     let hub = hub::Spawner::new(1).expect("the hub");
