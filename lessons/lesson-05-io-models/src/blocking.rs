@@ -14,6 +14,7 @@
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 
+use shared::net::AcceptBackoff;
 use shared::{Lane, State};
 
 use crate::conn::{READ_BUF, upper};
@@ -24,6 +25,7 @@ use crate::{Control, Tally, span};
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut tally = control.tally();
     let lane = control.trace().lane("server thread");
+    let mut backoff = AcceptBackoff::new("[server]");
     loop {
         tally.call();
         let accepted = {
@@ -38,8 +40,14 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         let stream = match accepted {
             Ok((stream, _)) => stream,
             // A client that gave up in the backlog, or out of fds for a
-            // moment: not a reason to stop serving the others.
-            Err(_) => continue,
+            // moment: not a reason to stop serving the others, but out of
+            // fds `accept` fails at once until one is freed, so pause.
+            Err(error) => {
+                if let Some(pause) = backoff.on_error(&error) {
+                    std::thread::sleep(pause);
+                }
+                continue;
+            }
         };
         let id = control.accepted();
         if control.track(id, &stream) {

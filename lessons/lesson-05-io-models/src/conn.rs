@@ -21,6 +21,9 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use shared::net::AcceptBackoff;
 
 use crate::Tally;
 
@@ -174,37 +177,108 @@ impl Conn {
     // ANCHOR_END: conn_queue
 }
 
-/// Accepts every connection waiting on a non-blocking listener (until
-/// `EAGAIN`, at most 128 in one go so one burst cannot starve the
-/// connections already open), made non-blocking and handed to `add`.
+/// The accepting side of a readiness loop: accepts what is waiting, and
+/// stops accepting for a moment when the process runs out of descriptors.
 ///
-/// Why a loop and not the seed's one `accept` per readiness: with 200
-/// clients connecting at once, one accept per `select` costs 200 rounds
-/// of `select` over a growing set; the loop costs one round.
-pub(crate) fn accept_ready(
-    listener: &std::net::TcpListener,
-    control: &crate::Control,
-    tally: &mut Tally<'_>,
-    mut add: impl FnMut(Conn),
-) {
-    for _ in 0..128 {
-        tally.call();
-        match listener.accept() {
-            Ok((stream, _)) => {
-                // Linux: an accepted socket does not inherit O_NONBLOCK.
-                tally.call();
-                if stream.set_nonblocking(true).is_err() {
-                    continue;
-                }
-                let _ = stream.set_nodelay(true);
-                let id = control.accepted();
-                add(Conn::new(stream, format!("c{id}")));
-            }
-            // `WouldBlock`: nobody else is waiting. Any other error (the
-            // client gave up, out of fds for a moment): try next round.
-            Err(_) => return,
+/// Out of descriptors (`EMFILE`), `accept` fails but the connection stays
+/// in the listen backlog, so the listener stays readable: a loop that
+/// keeps watching it wakes at once, fails again, and spins at 100 % of a
+/// core. So a readiness loop asks [`Acceptor::watching`] before each wait
+/// and leaves the listener out while paused, and sleeps at most
+/// [`Acceptor::timeout`]: the open connections are served meanwhile, and
+/// as they close they free descriptors for the clients still waiting.
+#[derive(Debug)]
+pub(crate) struct Acceptor {
+    backoff: AcceptBackoff,
+    paused_until: Option<Instant>,
+}
+
+impl Acceptor {
+    pub(crate) fn new() -> Acceptor {
+        Acceptor {
+            backoff: AcceptBackoff::new("[server]"),
+            paused_until: None,
         }
     }
+
+    /// Whether the loop should watch the listener now: not while the
+    /// pause lasts.
+    pub(crate) fn watching(&mut self) -> bool {
+        match self.paused_until {
+            Some(until) if Instant::now() < until => false,
+            Some(_) => {
+                self.paused_until = None;
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// How long the loop's wait may sleep: until the pause ends, or for
+    /// ever (`None`) when it is not paused.
+    pub(crate) fn timeout(&self) -> Option<Duration> {
+        self.paused_until
+            .map(|until| until.saturating_duration_since(Instant::now()))
+    }
+
+    /// Handles a failed `accept`: `true` to try the next one at once (the
+    /// error was that one connection's), `false` when accepting pauses.
+    pub(crate) fn failed(&mut self, error: &io::Error) -> bool {
+        match self.backoff.on_error(error) {
+            Some(pause) => {
+                self.paused_until = Some(Instant::now() + pause);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Accepts every connection waiting on a non-blocking listener (until
+    /// `EAGAIN`, at most 128 in one go so one burst cannot starve the
+    /// connections already open), made non-blocking and handed to `add`.
+    ///
+    /// Why a loop and not the course's one `accept` per readiness: with
+    /// 200 clients connecting at once, one accept per `select` costs 200
+    /// rounds of `select` over a growing set; the loop costs one round.
+    pub(crate) fn accept_ready(
+        &mut self,
+        listener: &std::net::TcpListener,
+        control: &crate::Control,
+        tally: &mut Tally<'_>,
+        mut add: impl FnMut(Conn),
+    ) {
+        for _ in 0..128 {
+            tally.call();
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    // Linux: an accepted socket does not inherit
+                    // O_NONBLOCK.
+                    tally.call();
+                    if stream.set_nonblocking(true).is_err() {
+                        continue;
+                    }
+                    let _ = stream.set_nodelay(true);
+                    let id = control.accepted();
+                    add(Conn::new(stream, format!("c{id}")));
+                }
+                // Nobody else is waiting.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A client that gave up before we accepted it: the next.
+                Err(e) if self.failed(&e) => {}
+                // Out of descriptors: paused.
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// A wait's timeout as `select`, `poll` and `epoll_wait` take it (`None`:
+/// no timeout).
+pub(crate) fn wait_timeout(
+    timeout: Option<Duration>,
+) -> Option<rustix::event::Timespec> {
+    timeout.and_then(|d| rustix::event::Timespec::try_from(d).ok())
 }
 
 impl Conn {

@@ -26,7 +26,7 @@ use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
 use rustix::io::Errno;
 use shared::State;
 
-use crate::conn::{Conn, READ_BUF, accept_ready};
+use crate::conn::{Acceptor, Conn, READ_BUF, wait_timeout};
 use crate::{Control, Tally, span};
 
 /// The user data of the listener and of the stop eventfd; connections use
@@ -77,12 +77,26 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     // changed. (Walking the whole slab here would bring back the
     // O(connections) per wake-up that epoll exists to avoid.)
     let mut touched: Vec<usize> = Vec::new();
+    let mut acceptor = Acceptor::new();
+    let mut listening = true;
     loop {
+        // Out of descriptors, the listener leaves the interest list for a
+        // moment: it would be reported at once, and we cannot accept.
+        if acceptor.watching() != listening {
+            listening = !listening;
+            tally.call();
+            if listening {
+                epoll::add(&epfd, &listener, data(LISTENER), EventFlags::IN)?;
+            } else {
+                epoll::delete(&epfd, &listener)?;
+            }
+        }
+        let timeout = wait_timeout(acceptor.timeout());
         events.clear();
         tally.call();
         let waited = {
             let _wait = span(&lane, State::Waiting, || "epoll_wait".into());
-            epoll::wait(&epfd, spare_capacity(&mut events), None)
+            epoll::wait(&epfd, spare_capacity(&mut events), timeout.as_ref())
         };
         match waited {
             Ok(_) => {}
@@ -99,7 +113,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                 continue;
             }
             if key == LISTENER {
-                accept_ready(&listener, control, &mut tally, |conn| {
+                acceptor.accept_ready(&listener, control, &mut tally, |conn| {
                     let index = free.pop().unwrap_or(slab.len());
                     let entry = Entry {
                         conn,

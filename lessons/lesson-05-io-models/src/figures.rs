@@ -9,10 +9,12 @@ use std::time::{Duration, Instant};
 
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::event::{FdSetElement, fd_set_insert, fd_set_num_elements};
+use shared::net::listen;
+use shared::py::PATIENCE;
 use shared::{Figure, Lane, State, Trace, Transcript};
 
-use crate::client::{MESSAGES, PATIENCE};
-use crate::{Model, Server, listen, load};
+use crate::client::MESSAGES;
+use crate::{Model, Server, load};
 
 /// The lane of the asynchronous model.
 const URING: &str = "asynchronous (io_uring)";
@@ -255,7 +257,7 @@ fn talk(
         }
         out.say(
             lane,
-            format!("[c{n}] received {}", crate::client::py_bytes(&reply)),
+            format!("[c{n}] received {}", shared::py::bytes(&reply)),
         );
     }
     Ok(())

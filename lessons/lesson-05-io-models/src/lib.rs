@@ -81,8 +81,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -90,6 +89,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rustix::event::{EventfdFlags, eventfd};
+use shared::net::{LISTEN_BACKLOG, listen};
 use shared::{Lane, Span, State, Trace};
 
 pub mod blocking;
@@ -389,53 +389,26 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The listen backlog [`listen`] asks for (the kernel caps it at
-/// `net.core.somaxconn`).
-pub const BACKLOG: usize = 1024;
-
 /// Whether `clients` connections can all be open at once against `model`.
 ///
 /// The load generator connects every client before any of them sends.
 /// The blocking server accepts one and waits for its first message, so
 /// every other client must fit in the listen backlog: beyond
-/// [`BACKLOG`], `connect` itself blocks (the kernel drops the SYNs and
-/// retries them for about two minutes), the first client never gets to
-/// send, and the run hangs. So that case is refused up front.
+/// [`LISTEN_BACKLOG`], `connect` itself blocks (the kernel drops the SYNs
+/// and retries them for about two minutes), the first client never gets
+/// to send, and the run hangs. So that case is refused up front.
 pub fn check_clients(model: Model, clients: usize) -> shared::Result<()> {
-    if model == Model::Blocking && clients > BACKLOG {
+    let backlog = usize::try_from(LISTEN_BACKLOG).unwrap_or(0);
+    if model == Model::Blocking && clients > backlog {
         return Err(format!(
             "the blocking server serves one client at a time, and the \
              {clients} clients connect before any of them sends: more than \
-             {BACKLOG} (the listen backlog) would hang in `connect`; use \
-             --clients {BACKLOG} or fewer"
+             {backlog} (the listen backlog) would hang in `connect`; use \
+             --clients {backlog} or fewer"
         )
         .into());
     }
     Ok(())
-}
-
-/// A listening socket on `127.0.0.1:port` (0: any free port).
-///
-/// Built with rustix rather than `TcpListener::bind` for one reason: the
-/// listen backlog. The blocking model accepts one client at a time, so a
-/// test with 200 clients at once has 199 of them waiting in the backlog;
-/// we ask for [`BACKLOG`] (1024).
-pub fn listen(port: u16) -> shared::Result<TcpListener> {
-    use rustix::net::{AddressFamily, SocketFlags, SocketType};
-    let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
-    let fail = |e: io::Error| format!("cannot listen on {addr}: {e}");
-    let fd = rustix::net::socket_with(
-        AddressFamily::INET,
-        SocketType::STREAM,
-        SocketFlags::CLOEXEC,
-        None,
-    )
-    .map_err(|e| fail(e.into()))?;
-    rustix::net::sockopt::set_socket_reuseaddr(&fd, true)
-        .map_err(|e| fail(e.into()))?;
-    rustix::net::bind(&fd, &addr).map_err(|e| fail(e.into()))?;
-    rustix::net::listen(&fd, BACKLOG as i32).map_err(|e| fail(e.into()))?;
-    Ok(TcpListener::from(fd))
 }
 
 // ANCHOR: serve

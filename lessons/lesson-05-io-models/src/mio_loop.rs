@@ -29,7 +29,7 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use shared::{Lane, State};
 
-use crate::conn::{Conn, Progress, READ_BUF};
+use crate::conn::{Acceptor, Conn, Progress, READ_BUF};
 use crate::{Control, Tally, span};
 
 const LISTENER: Token = Token(usize::MAX);
@@ -58,11 +58,17 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut free: Vec<usize> = Vec::new();
     let mut events = Events::with_capacity(256);
     let mut buf = vec![0; READ_BUF];
+    let mut acceptor = Acceptor::new();
+    // Whether clients may be waiting that we have not accepted. An edge
+    // says so once; only `WouldBlock` from `accept` says they are all in.
+    // Out of descriptors, this is what remembers the edge: the accepts
+    // resume when the pause is over, without a new client to announce it.
+    let mut waiting = false;
     loop {
         tally.call();
         let polled = {
             let _wait = span(&lane, State::Waiting, || "poll".into());
-            poll.poll(&mut events, None)
+            poll.poll(&mut events, acceptor.timeout())
         };
         match polled {
             Ok(()) => {}
@@ -75,35 +81,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         for event in &events {
             match event.token() {
                 WAKE => {}
-                LISTENER => loop {
-                    // Edge-triggered: accept until `WouldBlock`, or the
-                    // clients still waiting are never announced again.
-                    tally.call();
-                    let stream = match listener.accept() {
-                        Ok((stream, _)) => TcpStream::from(stream),
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            break;
-                        }
-                        Err(_) => break,
-                    };
-                    // mio's accept already made it non-blocking.
-                    let _ = stream.set_nodelay(true);
-                    let id = control.accepted();
-                    let index = free.pop().unwrap_or(slab.len());
-                    let fd = stream.as_raw_fd();
-                    tally.call();
-                    poll.registry().register(
-                        &mut SourceFd(&fd),
-                        Token(index),
-                        Interest::READABLE | Interest::WRITABLE,
-                    )?;
-                    let conn = Conn::new(stream, format!("c{id}"));
-                    if index == slab.len() {
-                        slab.push(Some(conn));
-                    } else {
-                        slab[index] = Some(conn);
-                    }
-                },
+                LISTENER => waiting = true,
                 Token(index) => {
                     let Some(slot) = slab.get_mut(index) else {
                         continue;
@@ -118,6 +96,42 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                         free.push(index);
                     }
                 }
+            }
+        }
+        // Edge-triggered: accept until `WouldBlock`, or the clients still
+        // waiting are never announced again.
+        while waiting && acceptor.watching() {
+            tally.call();
+            let stream = match listener.accept() {
+                Ok((stream, _)) => TcpStream::from(stream),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    waiting = false;
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // That client gave up: the next one. Or out of
+                // descriptors: `watching` is false until the pause ends.
+                Err(e) => {
+                    acceptor.failed(&e);
+                    continue;
+                }
+            };
+            // mio's accept already made it non-blocking.
+            let _ = stream.set_nodelay(true);
+            let id = control.accepted();
+            let index = free.pop().unwrap_or(slab.len());
+            let fd = stream.as_raw_fd();
+            tally.call();
+            poll.registry().register(
+                &mut SourceFd(&fd),
+                Token(index),
+                Interest::READABLE | Interest::WRITABLE,
+            )?;
+            let conn = Conn::new(stream, format!("c{id}"));
+            if index == slab.len() {
+                slab.push(Some(conn));
+            } else {
+                slab[index] = Some(conn);
             }
         }
     }

@@ -38,7 +38,7 @@ use rustix::event::{
 use rustix::io::Errno;
 use shared::State;
 
-use crate::conn::{Conn, READ_BUF, accept_ready};
+use crate::conn::{Acceptor, Conn, READ_BUF, wait_timeout};
 use crate::{Control, span};
 
 // ANCHOR: select
@@ -54,13 +54,18 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     // connection knows whether it wants to read and to write.
     let mut conns: BTreeMap<RawFd, Conn> = BTreeMap::new();
     let mut buf = vec![0; READ_BUF];
+    let mut acceptor = Acceptor::new();
     loop {
         let highest = conns.keys().next_back().copied().unwrap_or(0);
         let nfds = highest.max(server).max(wake) + 1;
         let words = fd_set_num_elements(conns.len() + 2, nfds);
         let mut readable = vec![FdSetElement::default(); words];
         let mut writable = vec![FdSetElement::default(); words];
-        fd_set_insert(&mut readable, server);
+        // Out of descriptors, the listener stays out of the set for a
+        // moment: it would be readable at once, and we cannot accept.
+        if acceptor.watching() {
+            fd_set_insert(&mut readable, server);
+        }
         fd_set_insert(&mut readable, wake);
         for (&fd, conn) in &conns {
             if conn.wants_read() {
@@ -71,6 +76,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
             }
         }
 
+        let timeout = wait_timeout(acceptor.timeout());
         tally.call();
         let waited = {
             let _wait = span(&lane, State::Waiting, || "select".into());
@@ -86,7 +92,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                     Some(&mut readable),
                     Some(&mut writable),
                     None,
-                    None,
+                    timeout.as_ref(),
                 )
             }
         };
@@ -101,7 +107,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
 
         for fd in FdSetIter::new(&readable) {
             if fd == server {
-                accept_ready(&listener, control, &mut tally, |conn| {
+                acceptor.accept_ready(&listener, control, &mut tally, |conn| {
                     conns.insert(conn.stream.as_raw_fd(), conn);
                 });
             } else if let Some(conn) = conns.get_mut(&fd) {

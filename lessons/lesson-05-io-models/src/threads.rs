@@ -20,6 +20,7 @@
 use std::net::TcpListener;
 
 use shared::State;
+use shared::net::AcceptBackoff;
 
 use crate::blocking::serve_one;
 use crate::{Control, span};
@@ -30,6 +31,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let accept_lane = control.trace().lane("acceptor");
     std::thread::scope(|scope| {
         let mut tally = control.tally();
+        let mut backoff = AcceptBackoff::new("[server]");
         loop {
             tally.call();
             let accepted = {
@@ -42,7 +44,18 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                 // `stop` has already shut their sockets down.
                 return Ok(());
             }
-            let Ok((stream, _)) = accepted else { continue };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                // Out of descriptors, `accept` fails at once for as long
+                // as the client waits: retrying at once would spin. The
+                // connection threads go on serving meanwhile.
+                Err(error) => {
+                    if let Some(pause) = backoff.on_error(&error) {
+                        std::thread::sleep(pause);
+                    }
+                    continue;
+                }
+            };
             let id = control.accepted();
             let lane = control.trace().lane(format!("thread c{id}"));
             let spawned = std::thread::Builder::new()

@@ -36,6 +36,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use io_uring::{IoUring, opcode, squeue, types};
 use shared::State;
+use shared::net::AcceptBackoff;
 
 use crate::conn::{READ_BUF, upper};
 use crate::{Control, Tally, span};
@@ -45,6 +46,14 @@ use crate::{Control, Tally, span};
 const ACCEPT: u64 = u64::MAX;
 const WAKE: u64 = u64::MAX - 1;
 const CANCEL: u64 = u64::MAX - 2;
+const ACCEPT_AGAIN: u64 = u64::MAX - 3;
+
+/// The pause after running out of descriptors, as the kernel's timeout
+/// operation reads it: a static, because the kernel reads it when the
+/// operation is submitted, after `push` has returned.
+static PAUSE: types::Timespec = types::Timespec::new()
+    .sec(AcceptBackoff::PAUSE.as_secs())
+    .nsec(AcceptBackoff::PAUSE.subsec_nanos());
 
 /// Whether this kernel (and its seccomp filter) allows io_uring: `Ok`, or
 /// why not, in one line.
@@ -127,6 +136,11 @@ fn send(conn: &mut UConn, index: usize) -> squeue::Entry {
         .user_data(index as u64)
 }
 
+/// A timer that completes after [`PAUSE`]: accepting resumes then.
+fn pause() -> squeue::Entry {
+    opcode::Timeout::new(&PAUSE).build().user_data(ACCEPT_AGAIN)
+}
+
 fn accept(listener: RawFd) -> squeue::Entry {
     opcode::Accept::new(
         types::Fd(listener),
@@ -178,6 +192,10 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut slab: Vec<Option<UConn>> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
     let mut done: Vec<(u64, i32)> = Vec::new();
+    let mut accepting = Accepting {
+        listen_fd,
+        backoff: AcceptBackoff::new("[server]"),
+    };
     let result = loop {
         tally.call();
         let entered = {
@@ -197,8 +215,14 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         // No `?` from here to the drain: returning early would free
         // buffers the kernel may still write into.
         let handled = handle(
-            &done, &mut ring, &mut slab, &mut free, &mut tally, control,
-            listen_fd, &lane,
+            &done,
+            &mut ring,
+            &mut slab,
+            &mut free,
+            &mut tally,
+            control,
+            &mut accepting,
+            &lane,
         );
         match handled {
             Ok(false) if !control.is_stopped() => {}
@@ -216,6 +240,12 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     result
 }
 
+/// The listener, and what to do when an accept fails.
+struct Accepting {
+    listen_fd: RawFd,
+    backoff: AcceptBackoff,
+}
+
 /// Reacts to one batch of completions; `Ok(true)` once asked to stop.
 #[allow(clippy::too_many_arguments, reason = "the loop's state, spelled out")]
 fn handle(
@@ -225,9 +255,10 @@ fn handle(
     free: &mut Vec<usize>,
     tally: &mut Tally<'_>,
     control: &Control,
-    listen_fd: RawFd,
+    accepting: &mut Accepting,
     lane: &shared::Lane,
 ) -> shared::Result<bool> {
+    let listen_fd = accepting.listen_fd;
     let mut stop = false;
     for &(key, res) in done {
         match key {
@@ -261,7 +292,21 @@ fn handle(
                     // moving the `UConn` when the slab grows does not
                     // move the bytes the kernel writes to.
                     unsafe { ring.push(&entry, tally)? };
+                } else {
+                    // Out of descriptors, an accept fails at once for as
+                    // long as the client waits: resubmitting it at once
+                    // would spin. A timer brings it back after a pause.
+                    let error = std::io::Error::from_raw_os_error(-res);
+                    if accepting.backoff.on_error(&error).is_some() {
+                        // SAFETY: the timer points to `PAUSE`, a static.
+                        unsafe { ring.push(&pause(), tally)? };
+                        continue;
+                    }
                 }
+                // SAFETY: as for the first accept.
+                unsafe { ring.push(&accept(listen_fd), tally)? };
+            }
+            ACCEPT_AGAIN => {
                 // SAFETY: as for the first accept.
                 unsafe { ring.push(&accept(listen_fd), tally)? };
             }

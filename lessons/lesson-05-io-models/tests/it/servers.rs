@@ -3,11 +3,10 @@
 //! after each, every file descriptor the server opened is closed again.
 //!
 //! The fd counts read `/proc/self/fd`, which is shared by every thread of
-//! this test binary, so the tests here run one at a time (`serial`).
+//! this test binary, so every test runs alone (`common::serial`).
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use lesson_05_io_models::{
@@ -15,15 +14,7 @@ use lesson_05_io_models::{
 };
 use shared::{Trace, Transcript};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
+use crate::common::{open_fds, serial};
 
 /// Runs `body` against a fresh server of `model` and checks the process
 /// has as many fds open afterwards as before.
