@@ -1,9 +1,9 @@
-//! The clients: the seed's two-socket client, and a load generator.
+//! The clients: the course's two-socket client, and a load generator.
 //!
-//! [`seed_client`] is the seed's `select socket client` line for line: two
+//! [`course_client`] is the course's `select socket client` line for line: two
 //! sockets, three messages, each sent on both sockets before both replies
 //! are read, printing what it sent and what came back. One thing is fixed:
-//! the seed reads each reply with one `recv(1024)`, which may return part
+//! the course reads each reply with one `recv(1024)`, which may return part
 //! of it (TCP is a stream, not a list of messages). Since the protocol
 //! keeps lengths, the client reads until it has as many bytes as it sent.
 //!
@@ -22,14 +22,14 @@ use shared::net::is_out_of_descriptors;
 use shared::py::{self, PATIENCE};
 use shared::{Lane, Trace, Transcript};
 
-/// The seed client's three messages.
+/// The course client's three messages.
 pub const MESSAGES: [&[u8]; 3] =
     [b"This is the message. ", b"It will be sent ", b"in parts."];
 
-// ANCHOR: seed_client
-/// The seed's client against `addr`: two sockets, the three messages on
+// ANCHOR: course_client
+/// The course's client against `addr`: two sockets, the three messages on
 /// both, every line printed through `out` (tagged with the lane `client`).
-pub fn seed_client(
+pub fn course_client(
     addr: SocketAddr,
     out: &Transcript,
     trace: &Trace,
@@ -72,7 +72,7 @@ pub fn seed_client(
     }
     Ok(())
 }
-// ANCHOR_END: seed_client
+// ANCHOR_END: course_client
 
 /// Whether `reply` is `sent` upper-cased; if not, an error that names the
 /// peer and shows both, as Python would print them.
@@ -146,7 +146,7 @@ pub struct LoadConfig {
 }
 
 impl LoadConfig {
-    /// `clients` × `messages` round trips of the seed's first message.
+    /// `clients` × `messages` round trips of the course's first message.
     pub fn new(clients: usize, messages: usize) -> LoadConfig {
         LoadConfig {
             clients,
@@ -182,7 +182,7 @@ impl LoadReport {
     }
 }
 
-/// Drives `clients` connections × `messages` round trips of the seed's
+/// Drives `clients` connections × `messages` round trips of the course's
 /// first message against `addr`, all connections at once.
 pub fn load(
     addr: SocketAddr,
@@ -201,7 +201,6 @@ struct Client {
     first_reply: Option<Duration>,
 }
 
-// ANCHOR: load
 /// Drives `config.clients` connections × `config.messages` round trips
 /// against `addr` from this thread; each round trip writes the message,
 /// reads the same number of bytes back and checks they are the message
@@ -371,7 +370,6 @@ fn pump(
         }
     }
 }
-// ANCHOR_END: load
 
 /// CPU time of the calling thread (user + system).
 pub fn thread_cpu() -> Duration {

@@ -1,20 +1,21 @@
 //! One connection of a non-blocking server: the socket and its output
-//! queue, the seed's `message_queues[s]`.
+//! queue, the course's `message_queues[s]`.
 //!
-//! The seed keeps a `queue.Queue` of messages per socket and calls
+//! The course keeps a `queue.Queue` of messages per socket and calls
 //! `s.send(next_msg.upper())` once per writable event. Two things go wrong
 //! there, and [`Conn`] handles both:
 //!
 //! - `send` returns how many bytes the kernel took, which may be fewer
 //!   than it was given (the socket's send buffer is full: a big message, a
-//!   slow reader). The seed ignores the count and loses the rest. Here the
+//!   slow reader). The course ignores the count and loses the rest. Here the
 //!   queue is a byte buffer with a cursor, and a partial write just moves
 //!   the cursor; the next writable event sends the rest.
-//! - `recv` returning `b""` means the peer closed its side. The seed's
-//!   first server appends the empty string to the queue and goes round
-//!   again: the socket stays readable (end of file is always readable), so
-//!   it spins forever. Here end of file stops reading; the connection is
-//!   closed once what was queued has been written.
+//! - `recv` returning `b""` means the peer closed its side. The course's
+//!   first select server appends the empty string to the queue and goes
+//!   round again: the socket stays readable (end of file is always
+//!   readable), so it spins for ever. Its second one stops watching the
+//!   socket but never closes it. Here end of file stops reading, and the
+//!   connection is closed (dropped) once what was queued has been written.
 //!
 //! The protocol itself is [`upper`]: a byte-wise transform, so it does not
 //! matter where a read happens to cut the stream.
@@ -104,7 +105,6 @@ impl Conn {
         self.failed || (self.eof && self.queued() == 0)
     }
 
-    // ANCHOR: conn_queue
     /// One `read` call: what is readable is upper-cased into the queue.
     pub(crate) fn read_once(
         &mut self,
@@ -141,12 +141,15 @@ impl Conn {
         }
     }
 
+    // ANCHOR: conn_write
     /// One `write` call of what is queued. A partial write keeps the rest.
     pub(crate) fn write_once(&mut self, tally: &mut Tally<'_>) -> Progress {
         if self.queued() == 0 {
             return Progress::Moved(0);
         }
+        // ANCHOR_END: conn_write
         tally.call();
+        // ANCHOR: conn_write_match
         match self.stream.write(&self.out[self.sent..]) {
             Ok(n) => {
                 self.sent += n;
@@ -174,7 +177,7 @@ impl Conn {
             }
         }
     }
-    // ANCHOR_END: conn_queue
+    // ANCHOR_END: conn_write_match
 }
 
 /// The accepting side of a readiness loop: accepts what is waiting, and
@@ -294,18 +297,38 @@ impl Conn {
         tally: &mut Tally<'_>,
         lane: &shared::Lane,
     ) {
-        use shared::State;
         if readable && self.wants_read() {
-            let _copy = crate::span(lane, State::Running, || {
-                format!("{} recv", self.name)
-            });
-            self.read_once(buf, tally);
+            self.read_traced(buf, tally, lane);
         }
         if writable && self.wants_write() {
-            let _send = crate::span(lane, State::Running, || {
-                format!("{} send", self.name)
-            });
-            self.write_once(tally);
+            self.write_traced(tally, lane);
         }
+    }
+
+    /// [`Conn::read_once`], recorded on `lane` as `c1 recv`.
+    pub(crate) fn read_traced(
+        &mut self,
+        buf: &mut [u8],
+        tally: &mut Tally<'_>,
+        lane: &shared::Lane,
+    ) -> Progress {
+        let name = &self.name;
+        let _copy = crate::span(lane, shared::State::Running, || {
+            format!("{name} recv")
+        });
+        self.read_once(buf, tally)
+    }
+
+    /// [`Conn::write_once`], recorded on `lane` as `c1 send`.
+    pub(crate) fn write_traced(
+        &mut self,
+        tally: &mut Tally<'_>,
+        lane: &shared::Lane,
+    ) -> Progress {
+        let name = &self.name;
+        let _send = crate::span(lane, shared::State::Running, || {
+            format!("{name} send")
+        });
+        self.write_once(tally)
     }
 }

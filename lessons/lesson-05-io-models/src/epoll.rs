@@ -7,7 +7,7 @@
 //! `epoll_wait` just takes what is on the ready list. A wake-up costs
 //! O(ready sockets), not O(all sockets): the answer to C10K.
 //!
-//! Level-triggered (the default, no `EPOLLET`), to stay the seed's loop:
+//! Level-triggered (the default, no `EPOLLET`), to stay the course's loop:
 //! a socket with unread data or room to write is reported on every wait
 //! until that changes. So, as in `select`, write interest is switched on
 //! only while a reply is queued, and off again when it is written; each
@@ -53,7 +53,6 @@ fn wanted(conn: &Conn) -> EventFlags {
     flags
 }
 
-// ANCHOR: epoll
 /// The select server on `epoll`, level-triggered.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut tally = control.tally();
@@ -94,10 +93,14 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         let timeout = wait_timeout(acceptor.timeout());
         events.clear();
         tally.call();
-        let waited = {
-            let _wait = span(&lane, State::Waiting, || "epoll_wait".into());
-            epoll::wait(&epfd, spare_capacity(&mut events), timeout.as_ref())
-        };
+        let wait = span(&lane, State::Waiting, || "epoll_wait".into());
+        // ANCHOR: epoll_wait
+        // Sleeps until at least one watched socket is ready, and returns
+        // only the ready ones: O(ready), not O(watched).
+        let waited =
+            epoll::wait(&epfd, spare_capacity(&mut events), timeout.as_ref());
+        // ANCHOR_END: epoll_wait
+        drop(wait);
         match waited {
             Ok(_) => {}
             Err(Errno::INTR) => continue,
@@ -142,6 +145,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                 .on_ready(readable, writable, &mut buf, &mut tally, &lane);
             touched.push(index);
         }
+        // ANCHOR: epoll_update
         // Bring the touched registrations up to date: new connections are
         // added, finished ones closed, changed interests modified.
         for index in touched.drain(..) {
@@ -171,7 +175,9 @@ fn update(
         return Ok(());
     }
     let data = EventData::new_u64(index as u64);
+    // ANCHOR_END: epoll_update
     tally.call();
+    // ANCHOR: epoll_ctl
     if entry.interest.is_empty() {
         epoll::add(epfd, &entry.conn.stream, data, now)?;
     } else {
@@ -180,4 +186,4 @@ fn update(
     entry.interest = now;
     Ok(())
 }
-// ANCHOR_END: epoll
+// ANCHOR_END: epoll_ctl

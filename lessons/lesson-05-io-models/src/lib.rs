@@ -1,14 +1,14 @@
 //! Lesson 05: one upper-casing echo protocol, served by every IO model.
 //!
-//! **Python original.** `../shared/seeds/002_4a3846ad69afcffc.txt` and
-//! `004_ef699e389cc80635.txt`: the five Linux IO models (blocking,
-//! non-blocking, IO multiplexing with `select`/`poll`/`epoll`,
-//! signal-driven, asynchronous) and the two phases of every read (waiting
-//! for the data to arrive; copying it from the kernel into the process);
-//! the `select` server that keeps a `queue.Queue` per connection and sends
-//! each message back upper-cased once `select` says the socket is
-//! writable; its client, which opens two sockets and sends three messages
-//! on each; and the `selectors` version with one callback per socket.
+//! **Python original.** The course's notes on IO models: the five Linux
+//! IO models (blocking, non-blocking, IO multiplexing with
+//! `select`/`poll`/`epoll`, signal-driven, asynchronous) and the two
+//! phases of every read (waiting for the data to arrive; copying it from
+//! the kernel into the process); the course's `select` echo server, which
+//! keeps a `queue.Queue` per connection and sends each message back
+//! upper-cased once `select` says the socket is writable; its client,
+//! which opens two sockets and sends three messages on each; and the
+//! `selectors` version with one callback per socket.
 //!
 //! **Rust mapping.** One protocol (the server upper-cases whatever bytes it
 //! reads and writes them back: a byte-wise stream transform, so it needs no
@@ -28,13 +28,13 @@
 //!
 //! [`Server`] runs a model on `127.0.0.1:0` in a background thread and
 //! stops it cleanly when dropped; [`load`] drives many clients at once
-//! against it and counts round trips; [`seed_client`] is the seed's
+//! against it and counts round trips; [`course_client`] is the course's
 //! two-socket client.
 //!
 //! **Run it.**
 //!
 //! ```text
-//! cargo run -p lesson-05-io-models                      # the seed's exchange
+//! cargo run -p lesson-05-io-models                      # the course's exchange
 //! cargo run -p lesson-05-io-models -- serve --model epoll --port 10000
 //! cargo run -p lesson-05-io-models -- client --port 10000
 //! cargo run --release -p lesson-05-io-models -- load --model mio \
@@ -55,26 +55,29 @@
 //!   `select`/`poll`/`epoll_wait` for all sockets at once.
 //! - `blocking` serves one client at a time: the second client's first
 //!   reply waits until the first client hangs up
-//!   (`servers --model blocking --timeline`). The seed's own client, which
+//!   (`servers --model blocking --timeline`). The course's own client, which
 //!   sends on both of its sockets before reading either, cannot finish
 //!   against it: `client --model blocking` gives up after 10 s.
-//! - `select`, `poll` and `epoll` are level-triggered: as in the seed, a
+//! - `select`, `poll` and `epoll` are level-triggered: as in the course, a
 //!   reply is queued and written only when the socket is reported
 //!   writable, and write interest is dropped once the queue is empty
 //!   (otherwise every wait returns at once and the loop spins). `mio` is
 //!   edge-triggered: it registers once and reads until `WouldBlock`.
-//! - What the seed gets wrong, handled here: `recv` returning `b""` means
-//!   the peer closed (the seed's first server spins on it forever);
-//!   `send` may write only part of the buffer (the seed drops the rest);
-//!   a reset connection must be dropped from every list; and `select`'s
-//!   `FD_SETSIZE` of 1024 (see [`select`]).
+//! - What the course's select servers get wrong, handled here. The notes
+//!   have two versions. The first queues the `b""` that `recv` returns
+//!   when the peer closes and goes round again: end of file is always
+//!   readable, so it spins on the dead socket for ever. The second (the
+//!   one with the two-socket client reproduced here) stops watching a
+//!   closed socket but never calls `close()` on it. Both ignore how many
+//!   bytes `send` took (a partial send loses the rest), and both are
+//!   bounded by `select`'s `FD_SETSIZE` of 1024 (see [`select`]).
 //! - `load` counts the syscalls each server makes per round trip: 2 for
 //!   the threads (one `read`, one `write`), about 2 for `select` and
 //!   `poll` (one wait is shared by every ready socket), 4 for
 //!   level-triggered `epoll` (two of them `epoll_ctl`), 3 for `mio`, and well
 //!   under 1 for `io-uring`, where one `io_uring_enter` submits and reaps
 //!   the operations of many connections at once.
-//! - `io-uring` is the seed's fifth model, asynchronous IO: the kernel does
+//! - `io-uring` is the course's fifth model, asynchronous IO: the kernel does
 //!   both phases and reports *completions*. It runs only where the kernel
 //!   allows io_uring ([`uring::available`]); elsewhere it is skipped with a
 //!   one-line reason. Signal-driven IO is not built (see the chapter).
@@ -105,7 +108,7 @@ pub mod threads;
 pub mod uring;
 
 pub use client::{
-    LoadConfig, LoadReport, MESSAGES, load, load_with, seed_client,
+    LoadConfig, LoadReport, MESSAGES, course_client, load, load_with,
 };
 pub use figures::{measure, read_phases, server_models};
 
@@ -239,7 +242,7 @@ impl Drop for Tally<'_> {
 
 /// How a running [`serve`] is told to stop, and what it records.
 ///
-/// Stopping a server is the part the seed leaves out (`while True`), and
+/// Stopping a server is the part the course leaves out (`while True`), and
 /// it is not trivial: the server thread is asleep in the kernel, in
 /// `accept`, `recv`, `select` or `epoll_wait`, and a flag alone does not
 /// wake it. So [`Control::stop`] sets the flag *and* pokes every place a

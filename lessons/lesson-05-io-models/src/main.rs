@@ -1,4 +1,4 @@
-//! Lesson 05 CLI: the seed's client against the select server with no
+//! Lesson 05 CLI: the course's client against the select server with no
 //! arguments; `serve`, `client`, `load`, `measure`, and the two pictures
 //! (`phases`, `servers`) as subcommands.
 
@@ -27,11 +27,11 @@ enum Command {
         /// The IO model.
         #[arg(long, value_enum)]
         model: Model,
-        /// The port (the seed's 10000; 0 picks a free one).
+        /// The port (the course's 10000; 0 picks a free one).
         #[arg(long, default_value_t = 10000, allow_negative_numbers = true)]
         port: u16,
     },
-    /// The seed's client: two sockets, three messages each. Without
+    /// The course's client: two sockets, three messages each. Without
     /// --port it starts a server of --model in this process.
     Client {
         /// Connect to a server already listening on 127.0.0.1:PORT.
@@ -74,7 +74,7 @@ enum Command {
         timeline: TimelineArgs,
     },
     /// A few clients with pauses against one server model, traced: the
-    /// seed's picture of sync, threaded and event-driven servers.
+    /// course's picture of sync, threaded and event-driven servers.
     Servers {
         /// The IO model.
         #[arg(long, value_enum, default_value_t = Model::Blocking)]
@@ -146,18 +146,18 @@ fn main() -> ExitCode {
     shared::exit_code(result)
 }
 
-/// The seed's client, against a running server or one started here.
+/// The course's client, against a running server or one started here.
 fn client(port: Option<u16>, model: Model) -> shared::Result<()> {
     let out = Transcript::stdout();
     let trace = Trace::disabled();
     match port {
         Some(port) => {
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            lesson_05_io_models::seed_client(addr, &out, &trace)
+            lesson_05_io_models::course_client(addr, &out, &trace)
         }
         None => {
             let server = Server::start(model)?;
-            lesson_05_io_models::seed_client(server.addr(), &out, &trace)?;
+            lesson_05_io_models::course_client(server.addr(), &out, &trace)?;
             server.stop().map(drop)
         }
     }

@@ -1,10 +1,10 @@
-//! `mio`: the seed's `selectors.DefaultSelector`, and what tokio is built on.
+//! `mio`: the course's `selectors.DefaultSelector`, and what tokio is built on.
 //!
 //! `mio::Poll` is a thin portable layer over the best readiness call of
 //! each OS (epoll on Linux, kqueue on the BSDs and macOS, IOCP-based
 //! emulation on Windows): `registry().register(source, token, interest)`
 //! is `sel.register(sock, EVENT_READ, data)`, and `poll.poll(&mut events)`
-//! is `sel.select()`; the [`Token`] plays the role of the seed's `data`
+//! is `sel.select()`; the [`Token`] plays the role of the course's `data`
 //! (there a callback, here an index into our slab of connections).
 //!
 //! mio's readiness is **edge-triggered**: an event says "this socket
@@ -17,7 +17,7 @@
 //!   or until nothing is queued: stopping early means no new event comes
 //!   for what was left, and the connection hangs;
 //! - write a reply at once, as tokio does, and keep only what the kernel
-//!   did not take for the next writable edge: the seed's "queue it, wait
+//!   did not take for the next writable edge: the course's "queue it, wait
 //!   for writable" costs a round trip through the loop for nothing when
 //!   the socket has room, which it nearly always does.
 
@@ -35,7 +35,6 @@ use crate::{Control, Tally, span};
 const LISTENER: Token = Token(usize::MAX);
 const WAKE: Token = Token(usize::MAX - 1);
 
-// ANCHOR: mio
 /// The echo server on `mio::Poll`, edge-triggered.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut tally = control.tally();
@@ -98,10 +97,13 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                 }
             }
         }
+        // ANCHOR: mio_accept
         // Edge-triggered: accept until `WouldBlock`, or the clients still
         // waiting are never announced again.
         while waiting && acceptor.watching() {
+            // ANCHOR_END: mio_accept
             tally.call();
+            // ANCHOR: mio_accept_one
             let stream = match listener.accept() {
                 Ok((stream, _)) => TcpStream::from(stream),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -121,7 +123,9 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
             let id = control.accepted();
             let index = free.pop().unwrap_or(slab.len());
             let fd = stream.as_raw_fd();
+            // ANCHOR_END: mio_accept_one
             tally.call();
+            // ANCHOR: mio_register
             poll.registry().register(
                 &mut SourceFd(&fd),
                 Token(index),
@@ -134,24 +138,22 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                 slab[index] = Some(conn);
             }
         }
+        // ANCHOR_END: mio_register
     }
 }
 
+// ANCHOR: mio_pump
 /// Reads and writes until the kernel says `WouldBlock` both ways (or the
 /// connection is over): what an edge-triggered event obliges us to do.
 fn pump(conn: &mut Conn, buf: &mut [u8], tally: &mut Tally<'_>, lane: &Lane) {
     loop {
         let read = if conn.wants_read() {
-            let _copy =
-                span(lane, State::Running, || format!("{} recv", conn.name));
-            conn.read_once(buf, tally)
+            conn.read_traced(buf, tally, lane)
         } else {
             Progress::WouldBlock
         };
         let wrote = if conn.wants_write() {
-            let _send =
-                span(lane, State::Running, || format!("{} send", conn.name));
-            conn.write_once(tally)
+            conn.write_traced(tally, lane)
         } else {
             Progress::WouldBlock
         };
@@ -161,4 +163,4 @@ fn pump(conn: &mut Conn, buf: &mut [u8], tally: &mut Tally<'_>, lane: &Lane) {
         }
     }
 }
-// ANCHOR_END: mio
+// ANCHOR_END: mio_pump

@@ -3,7 +3,7 @@
 //! With `O_NONBLOCK` set, a `read` with no data returns at once with
 //! `EAGAIN` (Rust: `ErrorKind::WouldBlock`) instead of sleeping. So one
 //! thread can serve many clients: it goes round every socket, tries to
-//! accept, read and write, and goes round again. The seed's notes describe
+//! accept, read and write, and goes round again. The course's notes describe
 //! this as the process "actively asking the kernel whether the data is
 //! ready": phase one (waiting for data) becomes a loop of failed `read`s,
 //! and phase two (the copy) happens in the `read` that finally succeeds.
@@ -25,17 +25,17 @@ use shared::State;
 use crate::conn::{Conn, Progress, READ_BUF};
 use crate::{Control, Tally};
 
-// ANCHOR: nonblocking
 /// Busy-polls the listener and every connection until stopped.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut tally = control.tally();
     let lane = control.trace().lane("busy loop");
+    // For the picture: when the current run of fruitless rounds began.
+    let mut idle_since: Option<Duration> = None;
     tally.call();
+    // ANCHOR: nonblocking
     listener.set_nonblocking(true)?;
     let mut conns: Vec<Conn> = Vec::new();
     let mut buf = vec![0; READ_BUF];
-    // For the picture: when the current run of fruitless rounds began.
-    let mut idle_since: Option<Duration> = None;
     while !control.is_stopped() {
         let mut moved = false;
         // Anyone new? (Usually `EAGAIN`.)
@@ -60,13 +60,15 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         }
         // Drop finished connections: closing the socket is the drop.
         conns.retain(|c| !c.is_done());
+        // ANCHOR_END: nonblocking
         if control.trace().is_enabled() {
             mark_idle(&lane, &mut idle_since, moved);
         }
+        // ANCHOR: nonblocking_end
     }
     Ok(())
+    // ANCHOR_END: nonblocking_end
 }
-// ANCHOR_END: nonblocking
 
 /// One non-blocking `accept`: a new connection, or `None` (`EAGAIN`).
 fn accept(

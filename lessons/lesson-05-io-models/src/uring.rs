@@ -2,7 +2,7 @@
 //!
 //! Every other model here asks the kernel *when* a socket is ready and
 //! then does the `read` itself: phase two, the copy, is always the
-//! program's own syscall. The seed's fifth model, asynchronous IO, hands
+//! program's own syscall. The course's fifth model, asynchronous IO, hands
 //! the kernel the whole operation ("read into this buffer") and hears back
 //! only when it is *done*: both phases happen in the kernel, and the
 //! program finds the bytes already in its buffer.
@@ -113,6 +113,7 @@ impl Ring {
     }
 }
 
+// ANCHOR: uring_recv
 /// A `recv` into the connection's whole buffer.
 fn recv(conn: &mut UConn, index: usize) -> squeue::Entry {
     conn.op = Op::Recv;
@@ -125,6 +126,7 @@ fn recv(conn: &mut UConn, index: usize) -> squeue::Entry {
     .build()
     .user_data(index as u64)
 }
+// ANCHOR_END: uring_recv
 
 /// A `send` of what is left of the reply.
 fn send(conn: &mut UConn, index: usize) -> squeue::Entry {
@@ -153,7 +155,6 @@ fn accept(listener: RawFd) -> squeue::Entry {
     .user_data(ACCEPT)
 }
 
-// ANCHOR: uring
 /// The echo server on io_uring: accept, recv and send are submitted, and
 /// the loop reacts to their completions.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
@@ -318,6 +319,7 @@ fn handle(
                 let _work = span(lane, State::Running, || {
                     format!("{} {:?} done", conn.name, conn.op)
                 });
+                // ANCHOR: uring_completion
                 let next = match (conn.op, res) {
                     // End of file, or an error: the connection is over.
                     (Op::Recv, r) if r <= 0 => None,
@@ -352,12 +354,12 @@ fn handle(
                         free.push(index);
                     }
                 }
+                // ANCHOR_END: uring_completion
             }
         }
     }
     Ok(stop)
 }
-// ANCHOR_END: uring
 
 /// Cancels every operation in flight and waits for all their completions
 /// (a cancelled operation still completes, with `-ECANCELED`). A

@@ -1,10 +1,10 @@
-//! The binary: the seed's exchange with no arguments, clear errors for bad
+//! The binary: the course's exchange with no arguments, clear errors for bad
 //! flags, and `measure` lines the tour can parse.
 
 use crate::common::{LESSON, serial};
 
 #[test]
-fn no_arguments_print_the_seed_exchange() {
+fn no_arguments_print_the_course_exchange() {
     let _serial = serial();
     let stdout = LESSON.assert_quiet_success(&[]);
     let lines: Vec<_> = stdout.lines().collect();
