@@ -112,6 +112,10 @@ pub use client::{
 };
 pub use figures::{measure, read_phases, server_models};
 
+/// [`course_client`] under the name lesson 06 imports it by.
+#[doc(hidden)]
+pub use client::course_client as seed_client;
+
 /// The IO models of the lesson: how a server thread waits for its sockets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Model {

@@ -18,7 +18,6 @@ use shared::State;
 use crate::conn::{Acceptor, Conn, READ_BUF, wait_timeout};
 use crate::{Control, span};
 
-// ANCHOR: poll
 /// The select server with `poll` instead of `select`.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut tally = control.tally();
@@ -33,6 +32,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         // The array borrows every socket, so it lives only for the call;
         // what came back is copied out into `ready` before we touch the
         // connections again.
+        // ANCHOR: poll
         let mut fds = Vec::with_capacity(conns.len() + 2);
         // Out of descriptors, nothing is asked of the listener for a
         // moment: it would be readable at once, and we cannot accept.
@@ -56,6 +56,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         }
 
         let timeout = wait_timeout(acceptor.timeout());
+        // ANCHOR_END: poll
         tally.call();
         let waited = {
             let _wait = span(&lane, State::Waiting, || "poll".into());
@@ -96,4 +97,3 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         conns.retain(|_, conn| !conn.is_done());
     }
 }
-// ANCHOR_END: poll
