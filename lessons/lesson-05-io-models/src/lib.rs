@@ -50,9 +50,9 @@
 //! - Every model gives the same replies: the protocol does not care how
 //!   the server waits. What differs is what the *thread* does while a
 //!   client is silent: stuck in `recv` (blocking), spinning on `EAGAIN`
-//!   (non-blocking: `measure` shows it burning about 95 % of a core with
-//!   no clients at all, every other model about 0 %), or parked in one
-//!   `select`/`poll`/`epoll_wait` for all sockets at once.
+//!   (non-blocking: with no client at all, `measure` shows it taking all
+//!   the CPU the scheduler gives it, every other model about 0.1 %), or
+//!   parked in one `select`/`poll`/`epoll_wait` for all sockets at once.
 //! - `blocking` serves one client at a time: the second client's first
 //!   reply waits until the first client hangs up
 //!   (`servers --model blocking --timeline`). The course's own client, which
