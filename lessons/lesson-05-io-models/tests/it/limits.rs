@@ -179,6 +179,7 @@ fn recovers_from_running_out_of_descriptors(model: Model) {
     let before = cpu_ticks(pid);
     std::thread::sleep(AT_THE_LIMIT);
     let used = cpu_ticks(pid) - before;
+    eprintln!("{model}: {used} ticks at the limit");
     let result = (|| {
         if used > MOST_TICKS {
             return Err(format!(
