@@ -15,6 +15,7 @@ use lesson_05_io_models::{
 use shared::{Trace, Transcript};
 
 use crate::common::{open_fds, serial};
+use crate::output::without_ports;
 
 /// Runs `body` against a fresh server of `model` and checks the process
 /// has as many fds open afterwards as before.
@@ -24,41 +25,6 @@ fn with_server(model: Model, body: impl FnOnce(&Server)) {
     body(&server);
     server.stop().unwrap();
     assert_eq!(open_fds(), before, "{model} leaked file descriptors");
-}
-
-/// The course's exchange with the ephemeral ports replaced by `P`.
-const COURSE_EXCHANGE: &str = "\
-connecting to 127.0.0.1 port P
-('127.0.0.1', P): sending \"b'This is the message. '\"
-('127.0.0.1', P): sending \"b'This is the message. '\"
-('127.0.0.1', P): received \"b'THIS IS THE MESSAGE. '\"
-('127.0.0.1', P): received \"b'THIS IS THE MESSAGE. '\"
-('127.0.0.1', P): sending \"b'It will be sent '\"
-('127.0.0.1', P): sending \"b'It will be sent '\"
-('127.0.0.1', P): received \"b'IT WILL BE SENT '\"
-('127.0.0.1', P): received \"b'IT WILL BE SENT '\"
-('127.0.0.1', P): sending \"b'in parts.'\"
-('127.0.0.1', P): sending \"b'in parts.'\"
-('127.0.0.1', P): received \"b'IN PARTS.'\"
-('127.0.0.1', P): received \"b'IN PARTS.'\"
-";
-
-fn without_ports(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() && out.ends_with(", ")
-            || out.ends_with("port ") && c.is_ascii_digit()
-        {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-            out.push('P');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[test]
@@ -71,7 +37,9 @@ fn the_course_exchange_is_the_same_under_every_model_but_blocking() {
         with_server(model, |server| {
             let out = Transcript::quiet();
             course_client(server.addr(), &out, &Trace::disabled()).unwrap();
-            assert_eq!(without_ports(&out.text()), COURSE_EXCHANGE, "{model}");
+            let expected =
+                without_ports(include_str!("../../output/client.txt"));
+            assert_eq!(without_ports(&out.text()), expected, "{model}");
             // The two sockets are two different clients.
             let lines = out.lines();
             assert_ne!(lines[1], lines[2], "{model}");
