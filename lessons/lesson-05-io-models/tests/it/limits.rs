@@ -245,6 +245,13 @@ fn io_uring_recovers_from_running_out_of_descriptors() {
 #[test]
 fn load_raises_the_soft_limit_for_two_thousand_clients() {
     let _serial = serial();
+    // 2,000 clients, 2,000 server sockets, and a few more: the child may
+    // not get a hard limit above this process's own.
+    let hard = rustix::process::getrlimit(Resource::Nofile).maximum;
+    if hard.is_some_and(|hard| hard < 4200) {
+        eprintln!("skipped: the hard limit on open files is below 4200");
+        return;
+    }
     let output = limited(
         Command::new(LESSON_PATH).args([
             "load",
@@ -256,7 +263,7 @@ fn load_raises_the_soft_limit_for_two_thousand_clients() {
             "1",
         ]),
         1024,
-        8192,
+        hard.unwrap_or(8192).min(8192),
     )
     .output()
     .unwrap();
