@@ -22,6 +22,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use shared::State;
+use shared::net::AcceptBackoff;
 
 use crate::conn::{Conn, Progress, READ_BUF};
 use crate::{Control, Tally};
@@ -32,6 +33,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let lane = control.trace().lane("busy loop");
     // For the picture: when the current run of fruitless rounds began.
     let mut idle_since: Option<Duration> = None;
+    let mut backoff = AcceptBackoff::new("[server]");
     tally.call();
     // ANCHOR: nonblocking
     listener.set_nonblocking(true)?;
@@ -40,7 +42,8 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     while !control.is_stopped() {
         let mut moved = false;
         // Anyone new? (Usually `EAGAIN`.)
-        if let Some(conn) = accept(&listener, control, &mut tally) {
+        let accepted = accept(&listener, control, &mut tally, &mut backoff);
+        if let Some(conn) = accepted {
             conns.push(conn);
             moved = true;
         }
@@ -76,6 +79,7 @@ fn accept(
     listener: &TcpListener,
     control: &Control,
     tally: &mut Tally<'_>,
+    backoff: &mut AcceptBackoff,
 ) -> Option<Conn> {
     tally.call();
     match listener.accept() {
@@ -88,7 +92,12 @@ fn accept(
             Some(Conn::new(stream, format!("c{id}")))
         }
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
-        Err(_) => None,
+        // Out of descriptors, this loop does not pause as the others do:
+        // it never sleeps anyway, which is its lesson. It says so once.
+        Err(e) => {
+            backoff.on_error(&e);
+            None
+        }
     }
 }
 
