@@ -1,9 +1,9 @@
-//! The clients: the seed's two-socket client, and a load generator.
+//! The clients: the course's two-socket client, and a load generator.
 //!
-//! [`seed_client`] is the seed's `select socket client` line for line: two
+//! [`course_client`] is the course's `select socket client` line for line: two
 //! sockets, three messages, each sent on both sockets before both replies
 //! are read, printing what it sent and what came back. One thing is fixed:
-//! the seed reads each reply with one `recv(1024)`, which may return part
+//! the course reads each reply with one `recv(1024)`, which may return part
 //! of it (TCP is a stream, not a list of messages). Since the protocol
 //! keeps lengths, the client reads until it has as many bytes as it sent.
 //!
@@ -18,45 +18,18 @@ use std::time::{Duration, Instant};
 
 use mio::net::TcpStream as MioStream;
 use mio::{Events, Interest, Poll, Token};
+use shared::net::is_out_of_descriptors;
+use shared::py::{self, PATIENCE};
 use shared::{Lane, Trace, Transcript};
 
-/// The seed client's three messages.
+/// The course client's three messages.
 pub const MESSAGES: [&[u8]; 3] =
     [b"This is the message. ", b"It will be sent ", b"in parts."];
 
-/// How long a client waits for the server before giving up: everything
-/// in this lesson is bounded, and a server that stopped answering must
-/// fail a test, not hang it.
-pub const PATIENCE: Duration = Duration::from_secs(10);
-
-/// Python's `repr` of a bytes object, for the printable ASCII the seed
-/// sends: `b'This is the message. '`.
-pub fn py_bytes(bytes: &[u8]) -> String {
-    let mut out = String::from("b'");
-    for &b in bytes {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\'' => out.push_str("\\'"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('\'');
-    out
-}
-
-/// Python's `str` of a socket address tuple: `('127.0.0.1', 54321)`.
-fn py_addr(addr: SocketAddr) -> String {
-    format!("('{}', {})", addr.ip(), addr.port())
-}
-
-// ANCHOR: seed_client
-/// The seed's client against `addr`: two sockets, the three messages on
+// ANCHOR: course_client
+/// The course's client against `addr`: two sockets, the three messages on
 /// both, every line printed through `out` (tagged with the lane `client`).
-pub fn seed_client(
+pub fn course_client(
     addr: SocketAddr,
     out: &Transcript,
     trace: &Trace,
@@ -76,27 +49,60 @@ pub fn seed_client(
     for message in MESSAGES {
         // Send on both sockets...
         for sock in &mut socks {
-            let name = py_addr(sock.local_addr()?);
+            let name = py::addr(sock.local_addr()?);
             out.say(
                 &lane,
-                format!("{name}: sending \"{}\"", py_bytes(message)),
+                format!("{name}: sending \"{}\"", py::bytes(message)),
             );
-            sock.write_all(message)?;
+            sock.write_all(message)
+                .map_err(|e| format!("cannot send to {addr}: {e}"))?;
         }
-        // ...then read both replies.
+        // ...then read both replies, and check each is the message
+        // upper-cased: a peer that is not an echo server is an error.
         for sock in &mut socks {
-            let name = py_addr(sock.local_addr()?);
+            let name = py::addr(sock.local_addr()?);
             let reply = read_reply(sock, message.len(), &lane)
-                .map_err(|e| format!("{name}: {e}"))?;
+                .map_err(|e| format!("{addr} ({name}): {e}"))?;
+            check_reply(addr, message, &reply)?;
             out.say(
                 &lane,
-                format!("{name}: received \"{}\"", py_bytes(&reply)),
+                format!("{name}: received \"{}\"", py::bytes(&reply)),
             );
         }
     }
     Ok(())
 }
-// ANCHOR_END: seed_client
+// ANCHOR_END: course_client
+
+/// Whether `reply` is `sent` upper-cased; if not, an error that names the
+/// peer and shows both, as Python would print them.
+fn check_reply(
+    peer: SocketAddr,
+    sent: &[u8],
+    reply: &[u8],
+) -> shared::Result<()> {
+    let due = sent.to_ascii_uppercase();
+    if reply.len() < due.len() {
+        return Err(format!(
+            "{peer} closed the connection after {} of the {} bytes of the \
+             reply to {}",
+            reply.len(),
+            due.len(),
+            py::bytes(sent)
+        )
+        .into());
+    }
+    if reply != due {
+        return Err(format!(
+            "wrong reply from {peer}: {} where {} was due (is it this \
+             lesson's echo server?)",
+            py::bytes(reply),
+            py::bytes(&due)
+        )
+        .into());
+    }
+    Ok(())
+}
 
 /// Reads exactly `len` bytes, or fewer if the server closes first.
 fn read_reply(
@@ -140,7 +146,7 @@ pub struct LoadConfig {
 }
 
 impl LoadConfig {
-    /// `clients` × `messages` round trips of the seed's first message.
+    /// `clients` × `messages` round trips of the course's first message.
     pub fn new(clients: usize, messages: usize) -> LoadConfig {
         LoadConfig {
             clients,
@@ -176,7 +182,7 @@ impl LoadReport {
     }
 }
 
-/// Drives `clients` connections × `messages` round trips of the seed's
+/// Drives `clients` connections × `messages` round trips of the course's
 /// first message against `addr`, all connections at once.
 pub fn load(
     addr: SocketAddr,
@@ -195,7 +201,6 @@ struct Client {
     first_reply: Option<Duration>,
 }
 
-// ANCHOR: load
 /// Drives `config.clients` connections × `config.messages` round trips
 /// against `addr` from this thread; each round trip writes the message,
 /// reads the same number of bytes back and checks they are the message
@@ -215,7 +220,7 @@ pub fn load_with(
         // waiting for a non-blocking connect to complete, and connecting is
         // not what we measure.
         let stream = TcpStream::connect(addr)
-            .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+            .map_err(|e| connect_error(addr, i, config.clients, &e))?;
         stream.set_nonblocking(true)?;
         stream.set_nodelay(true)?;
         let mut stream = MioStream::from_std(stream);
@@ -286,6 +291,30 @@ pub fn load_with(
     })
 }
 
+/// Why client `i` of `clients` could not connect, in words a learner can
+/// act on: out of descriptors is said as such, with the limit to raise.
+fn connect_error(
+    addr: SocketAddr,
+    i: usize,
+    clients: usize,
+    error: &io::Error,
+) -> String {
+    if is_out_of_descriptors(error) {
+        let limit =
+            rustix::process::getrlimit(rustix::process::Resource::Nofile);
+        let soft = limit.current.map_or("none".into(), |n| n.to_string());
+        format!(
+            "cannot open client {} of {clients}: out of file descriptors \
+             ({error}, soft limit {soft}); every client holds one, and one \
+             more on the server's side when it runs in this process: use \
+             fewer --clients, or raise the limit (`ulimit -n`)",
+            i + 1
+        )
+    } else {
+        format!("cannot connect to {addr}: {error}")
+    }
+}
+
 /// Writes and reads for one client until both would block (edge-triggered
 /// rules, as in the mio server); returns the round trips it completed.
 fn pump(
@@ -315,8 +344,8 @@ fn pump(
                 if buf[..n] != expected[client.got..client.got + n] {
                     return Err(format!(
                         "wrong reply: {} where {} was due",
-                        py_bytes(&buf[..n]),
-                        py_bytes(&expected[client.got..client.got + n])
+                        py::bytes(&buf[..n]),
+                        py::bytes(&expected[client.got..client.got + n])
                     )
                     .into());
                 }
@@ -341,7 +370,6 @@ fn pump(
         }
     }
 }
-// ANCHOR_END: load
 
 /// CPU time of the calling thread (user + system).
 pub fn thread_cpu() -> Duration {

@@ -1,26 +1,30 @@
 //! One connection of a non-blocking server: the socket and its output
-//! queue, the seed's `message_queues[s]`.
+//! queue, the course's `message_queues[s]`.
 //!
-//! The seed keeps a `queue.Queue` of messages per socket and calls
+//! The course keeps a `queue.Queue` of messages per socket and calls
 //! `s.send(next_msg.upper())` once per writable event. Two things go wrong
 //! there, and [`Conn`] handles both:
 //!
 //! - `send` returns how many bytes the kernel took, which may be fewer
 //!   than it was given (the socket's send buffer is full: a big message, a
-//!   slow reader). The seed ignores the count and loses the rest. Here the
+//!   slow reader). The course ignores the count and loses the rest. Here the
 //!   queue is a byte buffer with a cursor, and a partial write just moves
 //!   the cursor; the next writable event sends the rest.
-//! - `recv` returning `b""` means the peer closed its side. The seed's
-//!   first server appends the empty string to the queue and goes round
-//!   again: the socket stays readable (end of file is always readable), so
-//!   it spins forever. Here end of file stops reading; the connection is
-//!   closed once what was queued has been written.
+//! - `recv` returning `b""` means the peer closed its side. The course's
+//!   first select server appends the empty string to the queue and goes
+//!   round again: the socket stays readable (end of file is always
+//!   readable), so it spins for ever. Its second one stops watching the
+//!   socket but never closes it. Here end of file stops reading, and the
+//!   connection is closed (dropped) once what was queued has been written.
 //!
 //! The protocol itself is [`upper`]: a byte-wise transform, so it does not
 //! matter where a read happens to cut the stream.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use shared::net::AcceptBackoff;
 
 use crate::Tally;
 
@@ -101,7 +105,6 @@ impl Conn {
         self.failed || (self.eof && self.queued() == 0)
     }
 
-    // ANCHOR: conn_queue
     /// One `read` call: what is readable is upper-cased into the queue.
     pub(crate) fn read_once(
         &mut self,
@@ -138,12 +141,15 @@ impl Conn {
         }
     }
 
+    // ANCHOR: conn_write
     /// One `write` call of what is queued. A partial write keeps the rest.
     pub(crate) fn write_once(&mut self, tally: &mut Tally<'_>) -> Progress {
         if self.queued() == 0 {
             return Progress::Moved(0);
         }
+        // ANCHOR_END: conn_write
         tally.call();
+        // ANCHOR: conn_write_match
         match self.stream.write(&self.out[self.sent..]) {
             Ok(n) => {
                 self.sent += n;
@@ -171,40 +177,111 @@ impl Conn {
             }
         }
     }
-    // ANCHOR_END: conn_queue
+    // ANCHOR_END: conn_write_match
 }
 
-/// Accepts every connection waiting on a non-blocking listener (until
-/// `EAGAIN`, at most 128 in one go so one burst cannot starve the
-/// connections already open), made non-blocking and handed to `add`.
+/// The accepting side of a readiness loop: accepts what is waiting, and
+/// stops accepting for a moment when the process runs out of descriptors.
 ///
-/// Why a loop and not the seed's one `accept` per readiness: with 200
-/// clients connecting at once, one accept per `select` costs 200 rounds
-/// of `select` over a growing set; the loop costs one round.
-pub(crate) fn accept_ready(
-    listener: &std::net::TcpListener,
-    control: &crate::Control,
-    tally: &mut Tally<'_>,
-    mut add: impl FnMut(Conn),
-) {
-    for _ in 0..128 {
-        tally.call();
-        match listener.accept() {
-            Ok((stream, _)) => {
-                // Linux: an accepted socket does not inherit O_NONBLOCK.
-                tally.call();
-                if stream.set_nonblocking(true).is_err() {
-                    continue;
-                }
-                let _ = stream.set_nodelay(true);
-                let id = control.accepted();
-                add(Conn::new(stream, format!("c{id}")));
-            }
-            // `WouldBlock`: nobody else is waiting. Any other error (the
-            // client gave up, out of fds for a moment): try next round.
-            Err(_) => return,
+/// Out of descriptors (`EMFILE`), `accept` fails but the connection stays
+/// in the listen backlog, so the listener stays readable: a loop that
+/// keeps watching it wakes at once, fails again, and spins at 100 % of a
+/// core. So a readiness loop asks [`Acceptor::watching`] before each wait
+/// and leaves the listener out while paused, and sleeps at most
+/// [`Acceptor::timeout`]: the open connections are served meanwhile, and
+/// as they close they free descriptors for the clients still waiting.
+#[derive(Debug)]
+pub(crate) struct Acceptor {
+    backoff: AcceptBackoff,
+    paused_until: Option<Instant>,
+}
+
+impl Acceptor {
+    pub(crate) fn new() -> Acceptor {
+        Acceptor {
+            backoff: AcceptBackoff::new("[server]"),
+            paused_until: None,
         }
     }
+
+    /// Whether the loop should watch the listener now: not while the
+    /// pause lasts.
+    pub(crate) fn watching(&mut self) -> bool {
+        match self.paused_until {
+            Some(until) if Instant::now() < until => false,
+            Some(_) => {
+                self.paused_until = None;
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// How long the loop's wait may sleep: until the pause ends, or for
+    /// ever (`None`) when it is not paused.
+    pub(crate) fn timeout(&self) -> Option<Duration> {
+        self.paused_until
+            .map(|until| until.saturating_duration_since(Instant::now()))
+    }
+
+    /// Handles a failed `accept`: `true` to try the next one at once (the
+    /// error was that one connection's), `false` when accepting pauses.
+    pub(crate) fn failed(&mut self, error: &io::Error) -> bool {
+        match self.backoff.on_error(error) {
+            Some(pause) => {
+                self.paused_until = Some(Instant::now() + pause);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Accepts every connection waiting on a non-blocking listener (until
+    /// `EAGAIN`, at most 128 in one go so one burst cannot starve the
+    /// connections already open), made non-blocking and handed to `add`.
+    ///
+    /// Why a loop and not the course's one `accept` per readiness: with
+    /// 200 clients connecting at once, one accept per `select` costs 200
+    /// rounds of `select` over a growing set; the loop costs one round.
+    pub(crate) fn accept_ready(
+        &mut self,
+        listener: &std::net::TcpListener,
+        control: &crate::Control,
+        tally: &mut Tally<'_>,
+        mut add: impl FnMut(Conn),
+    ) {
+        for _ in 0..128 {
+            tally.call();
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    // Linux: an accepted socket does not inherit
+                    // O_NONBLOCK.
+                    tally.call();
+                    if stream.set_nonblocking(true).is_err() {
+                        continue;
+                    }
+                    let _ = stream.set_nodelay(true);
+                    let id = control.accepted();
+                    add(Conn::new(stream, format!("c{id}")));
+                }
+                // Nobody else is waiting.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A client that gave up before we accepted it: the next.
+                Err(e) if self.failed(&e) => {}
+                // Out of descriptors: paused.
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// A wait's timeout as `select`, `poll` and `epoll_wait` take it (`None`:
+/// no timeout).
+pub(crate) fn wait_timeout(
+    timeout: Option<Duration>,
+) -> Option<rustix::event::Timespec> {
+    timeout.and_then(|d| rustix::event::Timespec::try_from(d).ok())
 }
 
 impl Conn {
@@ -220,18 +297,38 @@ impl Conn {
         tally: &mut Tally<'_>,
         lane: &shared::Lane,
     ) {
-        use shared::State;
         if readable && self.wants_read() {
-            let _copy = crate::span(lane, State::Running, || {
-                format!("{} recv", self.name)
-            });
-            self.read_once(buf, tally);
+            self.read_traced(buf, tally, lane);
         }
         if writable && self.wants_write() {
-            let _send = crate::span(lane, State::Running, || {
-                format!("{} send", self.name)
-            });
-            self.write_once(tally);
+            self.write_traced(tally, lane);
         }
+    }
+
+    /// [`Conn::read_once`], recorded on `lane` as `c1 recv`.
+    pub(crate) fn read_traced(
+        &mut self,
+        buf: &mut [u8],
+        tally: &mut Tally<'_>,
+        lane: &shared::Lane,
+    ) -> Progress {
+        let name = &self.name;
+        let _copy = crate::span(lane, shared::State::Running, || {
+            format!("{name} recv")
+        });
+        self.read_once(buf, tally)
+    }
+
+    /// [`Conn::write_once`], recorded on `lane` as `c1 send`.
+    pub(crate) fn write_traced(
+        &mut self,
+        tally: &mut Tally<'_>,
+        lane: &shared::Lane,
+    ) -> Progress {
+        let name = &self.name;
+        let _send = crate::span(lane, shared::State::Running, || {
+            format!("{name} send")
+        });
+        self.write_once(tally)
     }
 }

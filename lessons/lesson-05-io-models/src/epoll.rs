@@ -7,7 +7,7 @@
 //! `epoll_wait` just takes what is on the ready list. A wake-up costs
 //! O(ready sockets), not O(all sockets): the answer to C10K.
 //!
-//! Level-triggered (the default, no `EPOLLET`), to stay the seed's loop:
+//! Level-triggered (the default, no `EPOLLET`), to stay the course's loop:
 //! a socket with unread data or room to write is reported on every wait
 //! until that changes. So, as in `select`, write interest is switched on
 //! only while a reply is queued, and off again when it is written; each
@@ -26,7 +26,7 @@ use rustix::event::epoll::{self, CreateFlags, Event, EventData, EventFlags};
 use rustix::io::Errno;
 use shared::State;
 
-use crate::conn::{Conn, READ_BUF, accept_ready};
+use crate::conn::{Acceptor, Conn, READ_BUF, wait_timeout};
 use crate::{Control, Tally, span};
 
 /// The user data of the listener and of the stop eventfd; connections use
@@ -53,7 +53,6 @@ fn wanted(conn: &Conn) -> EventFlags {
     flags
 }
 
-// ANCHOR: epoll
 /// The select server on `epoll`, level-triggered.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut tally = control.tally();
@@ -77,13 +76,31 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     // changed. (Walking the whole slab here would bring back the
     // O(connections) per wake-up that epoll exists to avoid.)
     let mut touched: Vec<usize> = Vec::new();
+    let mut acceptor = Acceptor::new();
+    let mut listening = true;
     loop {
+        // Out of descriptors, the listener leaves the interest list for a
+        // moment: it would be reported at once, and we cannot accept.
+        if acceptor.watching() != listening {
+            listening = !listening;
+            tally.call();
+            if listening {
+                epoll::add(&epfd, &listener, data(LISTENER), EventFlags::IN)?;
+            } else {
+                epoll::delete(&epfd, &listener)?;
+            }
+        }
+        let timeout = wait_timeout(acceptor.timeout());
         events.clear();
         tally.call();
-        let waited = {
-            let _wait = span(&lane, State::Waiting, || "epoll_wait".into());
-            epoll::wait(&epfd, spare_capacity(&mut events), None)
-        };
+        let wait = span(&lane, State::Waiting, || "epoll_wait".into());
+        // ANCHOR: epoll_wait
+        // Sleeps until at least one watched socket is ready, and returns
+        // only the ready ones: O(ready), not O(watched).
+        let waited =
+            epoll::wait(&epfd, spare_capacity(&mut events), timeout.as_ref());
+        // ANCHOR_END: epoll_wait
+        drop(wait);
         match waited {
             Ok(_) => {}
             Err(Errno::INTR) => continue,
@@ -99,7 +116,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                 continue;
             }
             if key == LISTENER {
-                accept_ready(&listener, control, &mut tally, |conn| {
+                acceptor.accept_ready(&listener, control, &mut tally, |conn| {
                     let index = free.pop().unwrap_or(slab.len());
                     let entry = Entry {
                         conn,
@@ -128,6 +145,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
                 .on_ready(readable, writable, &mut buf, &mut tally, &lane);
             touched.push(index);
         }
+        // ANCHOR: epoll_update
         // Bring the touched registrations up to date: new connections are
         // added, finished ones closed, changed interests modified.
         for index in touched.drain(..) {
@@ -157,7 +175,9 @@ fn update(
         return Ok(());
     }
     let data = EventData::new_u64(index as u64);
+    // ANCHOR_END: epoll_update
     tally.call();
+    // ANCHOR: epoll_ctl
     if entry.interest.is_empty() {
         epoll::add(epfd, &entry.conn.stream, data, now)?;
     } else {
@@ -166,4 +186,4 @@ fn update(
     entry.interest = now;
     Ok(())
 }
-// ANCHOR_END: epoll
+// ANCHOR_END: epoll_ctl

@@ -1,5 +1,5 @@
 //! Pictures and figures from real runs: the two phases of a read under
-//! each IO model, the seed's three server models as timelines, and the
+//! each IO model, the course's three server models as timelines, and the
 //! `measure` figures.
 
 use std::io::{self, Read, Write};
@@ -9,10 +9,12 @@ use std::time::{Duration, Instant};
 
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::event::{FdSetElement, fd_set_insert, fd_set_num_elements};
+use shared::net::listen;
+use shared::py::PATIENCE;
 use shared::{Figure, Lane, State, Trace, Transcript};
 
-use crate::client::{MESSAGES, PATIENCE};
-use crate::{Model, Server, listen, load};
+use crate::client::MESSAGES;
+use crate::{Model, Server, load};
 
 /// The lane of the asynchronous model.
 const URING: &str = "asynchronous (io_uring)";
@@ -27,7 +29,6 @@ fn socket_pair(listener: &TcpListener) -> io::Result<(TcpStream, TcpStream)> {
     Ok((reader, sender))
 }
 
-// ANCHOR: read_phases
 /// One read of 64 KiB under each IO model, side by side on one timeline;
 /// the data is sent `delay_ms` after the start. Each lane shows the two
 /// phases: *waiting for data* (`Blocked` inside a blocking `recv`,
@@ -190,12 +191,10 @@ fn read_one(
     }
     Ok(())
 }
-// ANCHOR_END: read_phases
 
-// ANCHOR: server_models
-/// The seed's picture of the three server models, from a real run:
+/// The course's picture of the three server models, from a real run:
 /// `clients` clients connect (in order, so the server numbers them as we
-/// do), each sends the seed's first message, waits for the reply, pauses
+/// do), each sends the course's first message, waits for the reply, pauses
 /// `pause_ms` (a slow client: the server has nothing to read meanwhile),
 /// sends the second, waits, and hangs up. The server records what its
 /// threads did; each client records how long it waited for each reply.
@@ -255,15 +254,14 @@ fn talk(
         }
         out.say(
             lane,
-            format!("[c{n}] received {}", crate::client::py_bytes(&reply)),
+            format!("[c{n}] received {}", shared::py::bytes(&reply)),
         );
     }
     Ok(())
 }
-// ANCHOR_END: server_models
 
 /// The `measure` figures, for every model at `clients` connections ×
-/// `messages` round trips each (the C = 100):
+/// `messages` round trips each (100 by default):
 ///
 /// - `round_trips_per_sec_<model>` (`rt/s`): from [`load`];
 /// - `server_cpu_us_per_round_trip_<model>` (`us`): the CPU time of every

@@ -1,4 +1,4 @@
-//! Lesson 05 CLI: the seed's client against the select server with no
+//! Lesson 05 CLI: the course's client against the select server with no
 //! arguments; `serve`, `client`, `load`, `measure`, and the two pictures
 //! (`phases`, `servers`) as subcommands.
 
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::builder::RangedI64ValueParser;
 use clap::{Parser, Subcommand};
 use lesson_05_io_models::{Model, Server, ServerStats, load, measure};
+use shared::outln;
 use shared::render::TimelineArgs;
 use shared::{Trace, Transcript};
 
@@ -26,11 +27,11 @@ enum Command {
         /// The IO model.
         #[arg(long, value_enum)]
         model: Model,
-        /// The port (the seed's 10000; 0 picks a free one).
+        /// The port (the course's 10000; 0 picks a free one).
         #[arg(long, default_value_t = 10000, allow_negative_numbers = true)]
         port: u16,
     },
-    /// The seed's client: two sockets, three messages each. Without
+    /// The course's client: two sockets, three messages each. Without
     /// --port it starts a server of --model in this process.
     Client {
         /// Connect to a server already listening on 127.0.0.1:PORT.
@@ -73,7 +74,7 @@ enum Command {
         timeline: TimelineArgs,
     },
     /// A few clients with pauses against one server model, traced: the
-    /// seed's picture of sync, threaded and event-driven servers.
+    /// course's picture of sync, threaded and event-driven servers.
     Servers {
         /// The IO model.
         #[arg(long, value_enum, default_value_t = Model::Blocking)]
@@ -145,18 +146,18 @@ fn main() -> ExitCode {
     shared::exit_code(result)
 }
 
-/// The seed's client, against a running server or one started here.
+/// The course's client, against a running server or one started here.
 fn client(port: Option<u16>, model: Model) -> shared::Result<()> {
     let out = Transcript::stdout();
     let trace = Trace::disabled();
     match port {
         Some(port) => {
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            lesson_05_io_models::seed_client(addr, &out, &trace)
+            lesson_05_io_models::course_client(addr, &out, &trace)
         }
         None => {
             let server = Server::start(model)?;
-            lesson_05_io_models::seed_client(server.addr(), &out, &trace)?;
+            lesson_05_io_models::course_client(server.addr(), &out, &trace)?;
             server.stop().map(drop)
         }
     }
@@ -165,13 +166,15 @@ fn client(port: Option<u16>, model: Model) -> shared::Result<()> {
 /// `serve`: until Ctrl-C (the default SIGINT action ends the process;
 /// the kernel closes every socket).
 fn serve(model: Model, port: u16) -> shared::Result<()> {
+    // Every client costs the server a descriptor: take all we may have.
+    shared::net::raise_fd_limit();
     let server = Server::start_on(model, port, Trace::disabled())?;
     let addr = server.addr();
-    println!(
+    outln!(
         "starting up on {} port {} ({model})",
         addr.ip(),
         addr.port()
-    );
+    )?;
     // The server runs on its own thread; this one just waits for it to
     // end, which it only does on an error.
     server.wait()
@@ -183,36 +186,38 @@ fn run_load(
     messages: usize,
 ) -> shared::Result<()> {
     lesson_05_io_models::check_clients(model, clients)?;
+    // Each client costs two descriptors here, its own and the server's.
+    shared::net::raise_fd_limit();
     let server = Server::start(model)?;
     let report = load(server.addr(), clients, messages)?;
     let stats: ServerStats = server.stop()?;
     let rt = report.round_trips as f64;
-    println!(
+    outln!(
         "{model}: {clients} clients x {messages} round trips in {:.3} s",
         report.elapsed.as_secs_f64()
-    );
-    println!(
+    )?;
+    outln!(
         "round trips per second: {:.0}",
         report.round_trips_per_sec()
-    );
-    println!(
+    )?;
+    outln!(
         "server CPU: {:.1} ms ({:.2} us per round trip, {:.0}% of the wall time)",
         stats.cpu.as_secs_f64() * 1e3,
         stats.cpu.as_secs_f64() * 1e6 / rt,
         100.0 * stats.cpu.as_secs_f64() / report.elapsed.as_secs_f64()
-    );
-    println!(
+    )?;
+    outln!(
         "server syscalls per round trip: {:.2} (counted by the server)",
         stats.syscalls as f64 / rt
-    );
-    println!(
+    )?;
+    outln!(
         "slowest first reply: {:.1} ms after the start",
         report.slowest_first_reply.as_secs_f64() * 1e3
-    );
-    println!(
+    )?;
+    outln!(
         "client CPU: {:.1} ms (one thread, mio)",
         report.client_cpu.as_secs_f64() * 1e3
-    );
+    )?;
     Ok(())
 }
 
@@ -224,19 +229,20 @@ fn load_remote(
     messages: usize,
 ) -> shared::Result<()> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    shared::net::raise_fd_limit();
     let report = load(addr, clients, messages)?;
-    println!(
+    outln!(
         "{addr}: {clients} clients x {messages} round trips in {:.3} s",
         report.elapsed.as_secs_f64()
-    );
-    println!(
+    )?;
+    outln!(
         "round trips per second: {:.0}",
         report.round_trips_per_sec()
-    );
-    println!(
+    )?;
+    outln!(
         "slowest first reply: {:.1} ms after the start",
         report.slowest_first_reply.as_secs_f64() * 1e3
-    );
+    )?;
     Ok(())
 }
 

@@ -15,10 +15,9 @@ use rustix::event::{PollFd, PollFlags};
 use rustix::io::Errno;
 use shared::State;
 
-use crate::conn::{Conn, READ_BUF, accept_ready};
+use crate::conn::{Acceptor, Conn, READ_BUF, wait_timeout};
 use crate::{Control, span};
 
-// ANCHOR: poll
 /// The select server with `poll` instead of `select`.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut tally = control.tally();
@@ -28,12 +27,21 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut conns: BTreeMap<RawFd, Conn> = BTreeMap::new();
     let mut buf = vec![0; READ_BUF];
     let mut ready: Vec<(RawFd, PollFlags)> = Vec::new();
+    let mut acceptor = Acceptor::new();
     loop {
         // The array borrows every socket, so it lives only for the call;
         // what came back is copied out into `ready` before we touch the
         // connections again.
+        // ANCHOR: poll
         let mut fds = Vec::with_capacity(conns.len() + 2);
-        fds.push(PollFd::new(&listener, PollFlags::IN));
+        // Out of descriptors, nothing is asked of the listener for a
+        // moment: it would be readable at once, and we cannot accept.
+        let listening = if acceptor.watching() {
+            PollFlags::IN
+        } else {
+            PollFlags::empty()
+        };
+        fds.push(PollFd::new(&listener, listening));
         fds.push(PollFd::new(control.wake_fd(), PollFlags::IN));
         for conn in conns.values() {
             let mut wanted = PollFlags::empty();
@@ -47,10 +55,12 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
             fds.push(PollFd::new(&conn.stream, wanted));
         }
 
+        let timeout = wait_timeout(acceptor.timeout());
+        // ANCHOR_END: poll
         tally.call();
         let waited = {
             let _wait = span(&lane, State::Waiting, || "poll".into());
-            rustix::event::poll(&mut fds, None)
+            rustix::event::poll(&mut fds, timeout.as_ref())
         };
         match waited {
             Ok(_) => {}
@@ -60,7 +70,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         if control.is_stopped() {
             return Ok(());
         }
-        let new_clients = !fds[0].revents().is_empty();
+        let new_clients = fds[0].revents().contains(PollFlags::IN);
         ready.clear();
         ready.extend(
             fds[2..]
@@ -71,7 +81,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         drop(fds);
 
         if new_clients {
-            accept_ready(&listener, control, &mut tally, |conn| {
+            acceptor.accept_ready(&listener, control, &mut tally, |conn| {
                 conns.insert(conn.stream.as_raw_fd(), conn);
             });
         }
@@ -87,4 +97,3 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         conns.retain(|_, conn| !conn.is_done());
     }
 }
-// ANCHOR_END: poll

@@ -1,6 +1,6 @@
-//! `select(2)`: the seed's server, readiness by bit sets.
+//! `select(2)`: the course's server, readiness by bit sets.
 //!
-//! The seed's loop, one to one: the listener and every connection go into
+//! The course's loop, one to one: the listener and every connection go into
 //! the read set, connections with queued replies into the write set, and
 //! `select` sleeps until at least one of them is ready. Then the loop
 //! accepts, reads (queueing the upper-cased bytes) and writes what is
@@ -23,7 +23,7 @@
 //! What does not go away is the O(highest fd) cost per call, which is why
 //! `poll` and then `epoll` exist.
 //!
-//! The seed also passes its inputs as the "exceptional" set. For TCP that
+//! The course also passes its inputs as the "exceptional" set. For TCP that
 //! set reports urgent (out-of-band) data, not errors: an error or a hang-up
 //! makes the socket *readable*, and the `read` then reports it. So we pass
 //! no exceptional set.
@@ -38,11 +38,10 @@ use rustix::event::{
 use rustix::io::Errno;
 use shared::State;
 
-use crate::conn::{Conn, READ_BUF, accept_ready};
+use crate::conn::{Acceptor, Conn, READ_BUF, wait_timeout};
 use crate::{Control, span};
 
-// ANCHOR: select
-/// The seed's select server, with its bugs fixed.
+/// The course's select server, with its bugs fixed.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut tally = control.tally();
     let lane = control.trace().lane("event loop");
@@ -50,17 +49,23 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     listener.set_nonblocking(true)?;
     let server = listener.as_raw_fd();
     let wake = control.wake_fd().as_raw_fd();
-    // The seed's `inputs`, `outputs` and `message_queues` in one map: each
-    // connection knows whether it wants to read and to write.
+    // ANCHOR: select_sets
+    // The course's `inputs`, `outputs` and `message_queues` in one map:
+    // each connection knows whether it wants to read and to write.
     let mut conns: BTreeMap<RawFd, Conn> = BTreeMap::new();
     let mut buf = vec![0; READ_BUF];
+    let mut acceptor = Acceptor::new();
     loop {
         let highest = conns.keys().next_back().copied().unwrap_or(0);
         let nfds = highest.max(server).max(wake) + 1;
         let words = fd_set_num_elements(conns.len() + 2, nfds);
         let mut readable = vec![FdSetElement::default(); words];
         let mut writable = vec![FdSetElement::default(); words];
-        fd_set_insert(&mut readable, server);
+        // Out of descriptors, the listener stays out of the set for a
+        // moment: it would be readable at once, and we cannot accept.
+        if acceptor.watching() {
+            fd_set_insert(&mut readable, server);
+        }
         fd_set_insert(&mut readable, wake);
         for (&fd, conn) in &conns {
             if conn.wants_read() {
@@ -71,25 +76,29 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
             }
         }
 
+        let timeout = wait_timeout(acceptor.timeout());
+        // ANCHOR_END: select_sets
         tally.call();
-        let waited = {
-            let _wait = span(&lane, State::Waiting, || "select".into());
-            // SAFETY: `select` requires every fd in the sets to be open
-            // for the whole call. They are: `server` is `listener`'s fd and
-            // `wake` the control's eventfd, both borrowed for this whole
-            // function, and every other fd belongs to a `Conn` in `conns`,
-            // which is not touched until `select` has returned. Both sets
-            // have `fd_set_num_elements` words, enough for `nfds` bits.
-            unsafe {
-                rustix::event::select(
-                    nfds,
-                    Some(&mut readable),
-                    Some(&mut writable),
-                    None,
-                    None,
-                )
-            }
+        let wait = span(&lane, State::Waiting, || "select".into());
+        // ANCHOR: select_wait
+        // SAFETY: `select` requires every fd in the sets to be open for
+        // the whole call. They are: `server` is `listener`'s fd and `wake`
+        // the control's eventfd, both borrowed for this whole function,
+        // and every other fd belongs to a `Conn` in `conns`, which is not
+        // touched until `select` has returned. Both sets have
+        // `fd_set_num_elements` words, enough for `nfds` bits.
+        let waited = unsafe {
+            rustix::event::select(
+                nfds,
+                Some(&mut readable),
+                Some(&mut writable),
+                None,
+                timeout.as_ref(),
+            )
         };
+        // ANCHOR_END: select_wait
+        drop(wait);
+        // ANCHOR: select_ready
         match waited {
             Ok(_) => {}
             Err(Errno::INTR) => continue,
@@ -101,7 +110,7 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
 
         for fd in FdSetIter::new(&readable) {
             if fd == server {
-                accept_ready(&listener, control, &mut tally, |conn| {
+                acceptor.accept_ready(&listener, control, &mut tally, |conn| {
                     conns.insert(conn.stream.as_raw_fd(), conn);
                 });
             } else if let Some(conn) = conns.get_mut(&fd) {
@@ -117,5 +126,5 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         // number cannot be closed and reused by `accept` in one round.
         conns.retain(|_, conn| !conn.is_done());
     }
+    // ANCHOR_END: select_ready
 }
-// ANCHOR_END: select

@@ -20,35 +20,56 @@
 use std::net::TcpListener;
 
 use shared::State;
+use shared::net::AcceptBackoff;
 
 use crate::blocking::serve_one;
 use crate::{Control, span};
 
-// ANCHOR: threads
 /// Accepts in this thread; serves each client in a thread of its own.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let accept_lane = control.trace().lane("acceptor");
+    // ANCHOR: threads
     std::thread::scope(|scope| {
+        // ANCHOR_END: threads
         let mut tally = control.tally();
+        // ANCHOR: threads_accept
+        let mut backoff = AcceptBackoff::new("[server]");
         loop {
+            // ANCHOR_END: threads_accept
             tally.call();
-            let accepted = {
-                let _wait =
-                    span(&accept_lane, State::Blocked, || "accept".into());
-                listener.accept()
-            };
+            let wait = span(&accept_lane, State::Blocked, || "accept".into());
+            // ANCHOR: threads_serve
+            let accepted = listener.accept();
+            // ANCHOR_END: threads_serve
+            drop(wait);
+            // ANCHOR: threads_spawn
             if control.is_stopped() {
                 // The scope joins every connection thread on the way out;
                 // `stop` has already shut their sockets down.
                 return Ok(());
             }
-            let Ok((stream, _)) = accepted else { continue };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                // Out of descriptors, `accept` fails at once for as long
+                // as the client waits: retrying at once would spin. The
+                // connection threads go on serving meanwhile.
+                Err(error) => {
+                    if let Some(pause) = backoff.on_error(&error) {
+                        std::thread::sleep(pause);
+                    }
+                    continue;
+                }
+            };
             let id = control.accepted();
+            // ANCHOR_END: threads_spawn
             let lane = control.trace().lane(format!("thread c{id}"));
+            // ANCHOR: threads_thread
             let spawned = std::thread::Builder::new()
                 .name(format!("conn-c{id}"))
                 .spawn_scoped(scope, move || {
+                    // ANCHOR_END: threads_thread
                     let mut tally = control.tally();
+                    // ANCHOR: threads_one
                     if control.track(id, &stream) {
                         serve_one(stream, id, &lane, &mut tally);
                     }
@@ -62,5 +83,5 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
             }
         }
     })
+    // ANCHOR_END: threads_one
 }
-// ANCHOR_END: threads

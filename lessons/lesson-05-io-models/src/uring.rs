@@ -2,7 +2,7 @@
 //!
 //! Every other model here asks the kernel *when* a socket is ready and
 //! then does the `read` itself: phase two, the copy, is always the
-//! program's own syscall. The seed's fifth model, asynchronous IO, hands
+//! program's own syscall. The course's fifth model, asynchronous IO, hands
 //! the kernel the whole operation ("read into this buffer") and hears back
 //! only when it is *done*: both phases happen in the kernel, and the
 //! program finds the bytes already in its buffer.
@@ -36,6 +36,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use io_uring::{IoUring, opcode, squeue, types};
 use shared::State;
+use shared::net::AcceptBackoff;
 
 use crate::conn::{READ_BUF, upper};
 use crate::{Control, Tally, span};
@@ -45,6 +46,14 @@ use crate::{Control, Tally, span};
 const ACCEPT: u64 = u64::MAX;
 const WAKE: u64 = u64::MAX - 1;
 const CANCEL: u64 = u64::MAX - 2;
+const ACCEPT_AGAIN: u64 = u64::MAX - 3;
+
+/// The pause after running out of descriptors, as the kernel's timeout
+/// operation reads it: a static, because the kernel reads it when the
+/// operation is submitted, after `push` has returned.
+static PAUSE: types::Timespec = types::Timespec::new()
+    .sec(AcceptBackoff::PAUSE.as_secs())
+    .nsec(AcceptBackoff::PAUSE.subsec_nanos());
 
 /// Whether this kernel (and its seccomp filter) allows io_uring: `Ok`, or
 /// why not, in one line.
@@ -104,6 +113,7 @@ impl Ring {
     }
 }
 
+// ANCHOR: uring_recv
 /// A `recv` into the connection's whole buffer.
 fn recv(conn: &mut UConn, index: usize) -> squeue::Entry {
     conn.op = Op::Recv;
@@ -116,6 +126,7 @@ fn recv(conn: &mut UConn, index: usize) -> squeue::Entry {
     .build()
     .user_data(index as u64)
 }
+// ANCHOR_END: uring_recv
 
 /// A `send` of what is left of the reply.
 fn send(conn: &mut UConn, index: usize) -> squeue::Entry {
@@ -125,6 +136,11 @@ fn send(conn: &mut UConn, index: usize) -> squeue::Entry {
     opcode::Send::new(types::Fd(conn.fd.as_raw_fd()), rest.as_ptr(), len)
         .build()
         .user_data(index as u64)
+}
+
+/// A timer that completes after [`PAUSE`]: accepting resumes then.
+fn pause() -> squeue::Entry {
+    opcode::Timeout::new(&PAUSE).build().user_data(ACCEPT_AGAIN)
 }
 
 fn accept(listener: RawFd) -> squeue::Entry {
@@ -139,7 +155,6 @@ fn accept(listener: RawFd) -> squeue::Entry {
     .user_data(ACCEPT)
 }
 
-// ANCHOR: uring
 /// The echo server on io_uring: accept, recv and send are submitted, and
 /// the loop reacts to their completions.
 pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
@@ -178,6 +193,10 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     let mut slab: Vec<Option<UConn>> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
     let mut done: Vec<(u64, i32)> = Vec::new();
+    let mut accepting = Accepting {
+        listen_fd,
+        backoff: AcceptBackoff::new("[server]"),
+    };
     let result = loop {
         tally.call();
         let entered = {
@@ -197,8 +216,14 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
         // No `?` from here to the drain: returning early would free
         // buffers the kernel may still write into.
         let handled = handle(
-            &done, &mut ring, &mut slab, &mut free, &mut tally, control,
-            listen_fd, &lane,
+            &done,
+            &mut ring,
+            &mut slab,
+            &mut free,
+            &mut tally,
+            control,
+            &mut accepting,
+            &lane,
         );
         match handled {
             Ok(false) if !control.is_stopped() => {}
@@ -216,6 +241,12 @@ pub fn serve(listener: TcpListener, control: &Control) -> shared::Result<()> {
     result
 }
 
+/// The listener, and what to do when an accept fails.
+struct Accepting {
+    listen_fd: RawFd,
+    backoff: AcceptBackoff,
+}
+
 /// Reacts to one batch of completions; `Ok(true)` once asked to stop.
 #[allow(clippy::too_many_arguments, reason = "the loop's state, spelled out")]
 fn handle(
@@ -225,9 +256,10 @@ fn handle(
     free: &mut Vec<usize>,
     tally: &mut Tally<'_>,
     control: &Control,
-    listen_fd: RawFd,
+    accepting: &mut Accepting,
     lane: &shared::Lane,
 ) -> shared::Result<bool> {
+    let listen_fd = accepting.listen_fd;
     let mut stop = false;
     for &(key, res) in done {
         match key {
@@ -261,7 +293,21 @@ fn handle(
                     // moving the `UConn` when the slab grows does not
                     // move the bytes the kernel writes to.
                     unsafe { ring.push(&entry, tally)? };
+                } else {
+                    // Out of descriptors, an accept fails at once for as
+                    // long as the client waits: resubmitting it at once
+                    // would spin. A timer brings it back after a pause.
+                    let error = std::io::Error::from_raw_os_error(-res);
+                    if accepting.backoff.on_error(&error).is_some() {
+                        // SAFETY: the timer points to `PAUSE`, a static.
+                        unsafe { ring.push(&pause(), tally)? };
+                        continue;
+                    }
                 }
+                // SAFETY: as for the first accept.
+                unsafe { ring.push(&accept(listen_fd), tally)? };
+            }
+            ACCEPT_AGAIN => {
                 // SAFETY: as for the first accept.
                 unsafe { ring.push(&accept(listen_fd), tally)? };
             }
@@ -273,6 +319,7 @@ fn handle(
                 let _work = span(lane, State::Running, || {
                     format!("{} {:?} done", conn.name, conn.op)
                 });
+                // ANCHOR: uring_completion
                 let next = match (conn.op, res) {
                     // End of file, or an error: the connection is over.
                     (Op::Recv, r) if r <= 0 => None,
@@ -307,12 +354,12 @@ fn handle(
                         free.push(index);
                     }
                 }
+                // ANCHOR_END: uring_completion
             }
         }
     }
     Ok(stop)
 }
-// ANCHOR_END: uring
 
 /// Cancels every operation in flight and waits for all their completions
 /// (a cancelled operation still completes, with `-ECANCELED`). A

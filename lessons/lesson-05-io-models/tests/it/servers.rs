@@ -1,29 +1,21 @@
-//! Every model against the same clients: the seed's exchange, a client
+//! Every model against the same clients: the course's exchange, a client
 //! that vanishes mid-message, a 64 KiB message, 200 clients at once; and
 //! after each, every file descriptor the server opened is closed again.
 //!
 //! The fd counts read `/proc/self/fd`, which is shared by every thread of
-//! this test binary, so the tests here run one at a time (`serial`).
+//! this test binary, so every test runs alone (`common::serial`).
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use lesson_05_io_models::{
-    LoadConfig, Model, Server, load, load_with, seed_client,
+    LoadConfig, Model, Server, course_client, load, load_with,
 };
 use shared::{Trace, Transcript};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
+use crate::common::{open_fds, serial};
+use crate::output::without_ports;
 
 /// Runs `body` against a fresh server of `model` and checks the process
 /// has as many fds open afterwards as before.
@@ -35,43 +27,8 @@ fn with_server(model: Model, body: impl FnOnce(&Server)) {
     assert_eq!(open_fds(), before, "{model} leaked file descriptors");
 }
 
-/// The seed's exchange with the ephemeral ports replaced by `P`.
-const SEED_EXCHANGE: &str = "\
-connecting to 127.0.0.1 port P
-('127.0.0.1', P): sending \"b'This is the message. '\"
-('127.0.0.1', P): sending \"b'This is the message. '\"
-('127.0.0.1', P): received \"b'THIS IS THE MESSAGE. '\"
-('127.0.0.1', P): received \"b'THIS IS THE MESSAGE. '\"
-('127.0.0.1', P): sending \"b'It will be sent '\"
-('127.0.0.1', P): sending \"b'It will be sent '\"
-('127.0.0.1', P): received \"b'IT WILL BE SENT '\"
-('127.0.0.1', P): received \"b'IT WILL BE SENT '\"
-('127.0.0.1', P): sending \"b'in parts.'\"
-('127.0.0.1', P): sending \"b'in parts.'\"
-('127.0.0.1', P): received \"b'IN PARTS.'\"
-('127.0.0.1', P): received \"b'IN PARTS.'\"
-";
-
-fn without_ports(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() && out.ends_with(", ")
-            || out.ends_with("port ") && c.is_ascii_digit()
-        {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-            out.push('P');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[test]
-fn the_seed_exchange_is_the_same_under_every_model_but_blocking() {
+fn the_course_exchange_is_the_same_under_every_model_but_blocking() {
     let _serial = serial();
     for model in Model::usable()
         .into_iter()
@@ -79,8 +36,10 @@ fn the_seed_exchange_is_the_same_under_every_model_but_blocking() {
     {
         with_server(model, |server| {
             let out = Transcript::quiet();
-            seed_client(server.addr(), &out, &Trace::disabled()).unwrap();
-            assert_eq!(without_ports(&out.text()), SEED_EXCHANGE, "{model}");
+            course_client(server.addr(), &out, &Trace::disabled()).unwrap();
+            let expected =
+                without_ports(include_str!("../../output/client.txt"));
+            assert_eq!(without_ports(&out.text()), expected, "{model}");
             // The two sockets are two different clients.
             let lines = out.lines();
             assert_ne!(lines[1], lines[2], "{model}");
@@ -88,13 +47,13 @@ fn the_seed_exchange_is_the_same_under_every_model_but_blocking() {
     }
 }
 
-/// The seed's client cannot finish against the blocking server: it sends
+/// The course's client cannot finish against the blocking server: it sends
 /// on both sockets, then waits for both replies, but the server serves the
 /// first socket until it closes, and the second socket's message waits
 /// unread. This is the "second client waits" of the lesson, shown with
-/// the seed's own sequence of calls.
+/// the course's own sequence of calls.
 #[test]
-fn the_blocking_server_answers_the_seed_s_second_socket_only_after_the_first_closes()
+fn the_blocking_server_answers_the_course_s_second_socket_only_after_the_first_closes()
  {
     let _serial = serial();
     with_server(Model::Blocking, |server| {
@@ -234,7 +193,7 @@ fn stopping_a_server_with_clients_still_connected_closes_everything() {
     }
 }
 
-/// The seed's `select` cannot watch a socket numbered 1024 or above
+/// The course's `select` cannot watch a socket numbered 1024 or above
 /// (Python: `ValueError: filedescriptor out of range in select()`); ours
 /// sizes its sets to the highest fd, so it can.
 #[test]

@@ -4,6 +4,8 @@
 use lesson_05_io_models::{Model, Server, read_phases, server_models};
 use shared::{Snapshot, State, Trace, Transcript};
 
+use crate::common::serial;
+
 fn run(model: Model, clients: usize) -> (Snapshot, Vec<String>) {
     run_pausing(model, clients, 2)
 }
@@ -34,6 +36,7 @@ fn server_spans<'a>(
 
 #[test]
 fn every_client_gets_both_replies_under_every_model() {
+    let _serial = serial();
     for model in Model::usable() {
         let (_, mut lines) = run(model, 3);
         lines.sort();
@@ -49,6 +52,7 @@ fn every_client_gets_both_replies_under_every_model() {
 
 #[test]
 fn the_blocking_server_serves_one_client_after_another() {
+    let _serial = serial();
     let (snap, _) = run(Model::Blocking, 3);
     for c in 1..3 {
         let last_of_this =
@@ -74,6 +78,7 @@ fn the_blocking_server_serves_one_client_after_another() {
 
 #[test]
 fn thread_per_connection_waits_for_all_clients_at_once() {
+    let _serial = serial();
     // A pause long enough that every thread is surely inside `recv` while
     // the clients pause, even on a loaded machine.
     let (snap, _) = run_pausing(Model::ThreadPerConnection, 3, 20);
@@ -86,6 +91,7 @@ fn thread_per_connection_waits_for_all_clients_at_once() {
 
 #[test]
 fn the_event_loops_use_one_thread_and_wait_in_one_call() {
+    let _serial = serial();
     for (model, wait) in [
         (Model::Select, "select"),
         (Model::Poll, "poll"),
@@ -125,6 +131,7 @@ fn the_event_loops_use_one_thread_and_wait_in_one_call() {
 
 #[test]
 fn the_busy_loop_spins_on_eagain_between_clients() {
+    let _serial = serial();
     let (snap, _) = run(Model::Nonblocking, 2);
     let spins = snap
         .spans_on("busy loop")
@@ -135,6 +142,7 @@ fn the_busy_loop_spins_on_eagain_between_clients() {
 
 #[test]
 fn the_read_phases_show_waiting_then_copying() {
+    let _serial = serial();
     let trace = Trace::new();
     // Long enough that every reader is surely waiting before the data is
     // sent, even on a loaded machine.
@@ -180,6 +188,7 @@ fn the_read_phases_show_waiting_then_copying() {
 
 #[test]
 fn a_server_that_is_never_used_still_stops() {
+    let _serial = serial();
     for model in Model::usable() {
         let server = Server::start(model).unwrap();
         let stats = server.stop().unwrap();

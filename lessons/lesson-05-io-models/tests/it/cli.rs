@@ -1,13 +1,11 @@
-//! The binary: the seed's exchange with no arguments, clear errors for bad
+//! The binary: the course's exchange with no arguments, clear errors for bad
 //! flags, and `measure` lines the tour can parse.
 
-use shared::cli_check::LessonBinary;
-
-const LESSON: LessonBinary =
-    LessonBinary::new(env!("CARGO_BIN_EXE_lesson-05-io-models"));
+use crate::common::{LESSON, serial};
 
 #[test]
-fn no_arguments_print_the_seed_exchange() {
+fn no_arguments_print_the_course_exchange() {
+    let _serial = serial();
     let stdout = LESSON.assert_quiet_success(&[]);
     let lines: Vec<_> = stdout.lines().collect();
     assert_eq!(lines.len(), 13);
@@ -18,6 +16,7 @@ fn no_arguments_print_the_seed_exchange() {
 
 #[test]
 fn bad_flags_give_one_clear_error_and_status_2() {
+    let _serial = serial();
     for (args, flag) in [
         (vec!["load", "--model", "fast"], "--model"),
         (
@@ -33,8 +32,9 @@ fn bad_flags_give_one_clear_error_and_status_2() {
 
 #[test]
 fn too_many_clients_for_the_blocking_server_is_one_error_line() {
+    let _serial = serial();
     // More clients than the listen backlog would hang in `connect`.
-    let args = ["load", "--model", "blocking", "--clients", "1025"];
+    let args = ["load", "--model", "blocking", "--clients", "4097"];
     LESSON.assert_one_error_line(
         &args,
         "error: the blocking server serves one client at a time",
@@ -43,6 +43,7 @@ fn too_many_clients_for_the_blocking_server_is_one_error_line() {
 
 #[test]
 fn a_refused_connection_is_one_error_line_and_status_1() {
+    let _serial = serial();
     // Port 1 on loopback: nothing listens there.
     let args = ["client", "--port", "1"];
     LESSON.assert_one_error_line(&args, "error: cannot connect to 127.0.0.1:1");
@@ -50,6 +51,7 @@ fn a_refused_connection_is_one_error_line_and_status_1() {
 
 #[test]
 fn measure_prints_five_figures_per_model() {
+    let _serial = serial();
     let figures = LESSON.figures(&[
         "measure",
         "--clients",
@@ -75,6 +77,7 @@ fn measure_prints_five_figures_per_model() {
 
 #[test]
 fn load_prints_what_it_measured() {
+    let _serial = serial();
     let output = LESSON.run(&[
         "load",
         "--model",
