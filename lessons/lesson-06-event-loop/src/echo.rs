@@ -5,16 +5,27 @@
 //! knows how many bytes to expect. Both servers below are the same dozen
 //! lines: accept in a loop, spawn a task per connection, and in each task
 //! read, upper-case, write everything, until the peer closes.
+//!
+//! A failed `accept` does not end the loop. Out of descriptors
+//! (`EMFILE`), the waiting connection stays queued and the listener stays
+//! readable: a loop that returned would stop listening for good, one that
+//! retried at once would spin. Both servers say so once on stderr, pause
+//! accepting for [`AcceptBackoff::PAUSE`] on their runtime's timer (the
+//! connections already open are served meanwhile, and some close), and
+//! accept again. A listener gets [`shared::net::LISTEN_BACKLOG`], so a
+//! burst of connects waits in the kernel's queue rather than being
+//! dropped and retried a second later.
 
 use std::future::Future;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 
 use shared::Trace;
+use shared::net::AcceptBackoff;
 
 use crate::runtime::{self, Runtime, TcpListener, TcpStream};
 
@@ -25,10 +36,21 @@ pub const BUF_SIZE: usize = 16 * 1024;
 // ANCHOR: echo_runtime
 /// Serves the uppercase echo on our runtime: Python's selectors
 /// `accept` and `read` callbacks, turned into one task per connection.
-pub async fn serve(listener: TcpListener) -> io::Result<()> {
+pub async fn serve(listener: TcpListener) {
+    let mut backoff = AcceptBackoff::new("[server]");
     let mut accepted = 0u64;
     loop {
-        let (stream, _peer) = listener.accept().await?;
+        let stream = match listener.accept().await {
+            Ok((stream, _peer)) => stream,
+            // Out of descriptors, say: say so once, stop accepting for
+            // a moment while the open connections are served, go on.
+            Err(error) => {
+                if let Some(pause) = backoff.on_error(&error) {
+                    runtime::sleep(pause).await;
+                }
+                continue;
+            }
+        };
         accepted += 1;
         runtime::spawn_named(format!("conn {accepted}"), async move {
             // A peer that resets the connection ends its task; it is
@@ -54,12 +76,21 @@ pub async fn echo_connection(stream: TcpStream) -> io::Result<()> {
 
 // ANCHOR: echo_tokio
 /// The same server on tokio: the same lines, tokio's types.
-pub async fn serve_tokio(listener: tokio::net::TcpListener) -> io::Result<()> {
+pub async fn serve_tokio(listener: tokio::net::TcpListener) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut backoff = AcceptBackoff::new("[server]");
     loop {
-        let (mut stream, _peer) = listener.accept().await?;
-        stream.set_nodelay(true)?;
+        let mut stream = match listener.accept().await {
+            Ok((stream, _peer)) => stream,
+            Err(error) => {
+                if let Some(pause) = backoff.on_error(&error) {
+                    tokio::time::sleep(pause).await;
+                }
+                continue;
+            }
+        };
         tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
             let mut buf = vec![0u8; BUF_SIZE];
             loop {
                 let Ok(n) = stream.read(&mut buf).await else {
@@ -183,8 +214,7 @@ impl EchoServer {
     ) -> shared::Result<EchoServer> {
         // Bind here, on the caller's thread, so a taken port is an error
         // the caller sees, and the address is known before we return.
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-            .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        let listener = shared::net::listen(port)?;
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
         let stop = StopSignal::default();
@@ -206,8 +236,9 @@ impl EchoServer {
                     })
                 }
                 Engine::Tokio => {
+                    // Time too: the accept loop's back-off sleeps.
                     let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_io()
+                        .enable_all()
                         .build()?;
                     rt.block_on(async move {
                         let listener =

@@ -11,9 +11,9 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lesson_05_io_models::client::py_bytes;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
+use shared::py::bytes;
 use shared::{Lane, Transcript};
 
 /// Which events a key waits for, or which happened: `selectors.EVENT_READ`
@@ -340,13 +340,13 @@ pub fn read(
             sel.unregister(key);
             return Ok(());
         }
-        let data = &buf[..n];
+        let reply = buf[..n].to_ascii_uppercase();
         sel.say(format!(
             "[server] echoing {} to conn {}",
-            py_bytes(data),
+            bytes(&reply),
             conn.number
         ));
-        conn.outbox.extend(data.to_ascii_uppercase());
+        conn.outbox.extend(reply);
     }
     flush(sel, key, source, EVENT_READ)
 }

@@ -23,13 +23,16 @@
 //! industrial-strength.
 
 mod net;
+mod panic;
 mod reactor;
+mod spawn;
 mod timer;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,7 +43,9 @@ use std::time::{Duration, Instant};
 use shared::{Lane, State, Trace};
 
 pub use net::{Accept, Read, TcpListener, TcpStream, Write};
+pub use panic::{Panicked, in_task};
 use reactor::Reactor;
+pub use spawn::{JoinHandle, spawn, spawn_named, yield_now};
 use timer::Timers;
 pub use timer::{Sleep, sleep};
 
@@ -120,6 +125,10 @@ impl Wake for TaskWaker {
 /// its waker, made once.
 struct Task {
     future: Option<BoxedTask>,
+    // What `spawn` was told to call it: for the timeline and a panic.
+    name: String,
+    // Hands a panic to the task's `JoinHandle` (see `panic.rs`).
+    on_panic: Option<Box<dyn FnOnce(Panicked)>>,
     handle: Arc<TaskWaker>,
     waker: Waker,
     lane: Option<Lane>,
@@ -236,8 +245,9 @@ impl Runtime {
     /// stay in the runtime (a later `block_on` resumes them) and are
     /// dropped with it, like tokio's.
     ///
-    /// A panic in a task unwinds out of `block_on` (tokio would catch it
-    /// and hand it to the `JoinHandle`; we keep the loop short).
+    /// A panic in a spawned task is caught and handed, with the task's
+    /// name, to its `JoinHandle` (see [`Panicked`]); a panic in `future`
+    /// itself unwinds out of `block_on`.
     ///
     /// # Panics
     ///
@@ -337,162 +347,50 @@ impl Shared {
             (future, waker, task.lane.clone(), task.pending_since.take())
         };
         let mut cx = Context::from_waker(&waker);
-        let poll = match &lane {
-            None => future.as_mut().poll(&mut cx),
-            Some(lane) => {
-                let start = self.trace.now();
-                if let Some(since) = since {
-                    lane.record_span(State::Waiting, "waiting", since, start);
+        // A panic in the task stops here, not in the loop (see `panic.rs`).
+        let poll = catch_unwind(AssertUnwindSafe(|| {
+            let _polling = panic::Polling::start();
+            match &lane {
+                None => future.as_mut().poll(&mut cx),
+                Some(lane) => {
+                    let start = self.trace.now();
+                    if let Some(since) = since {
+                        lane.record_span(
+                            State::Waiting,
+                            "waiting",
+                            since,
+                            start,
+                        );
+                    }
+                    let _running = lane.span(State::Running, "poll");
+                    future.as_mut().poll(&mut cx)
                 }
-                let _running = lane.span(State::Running, "poll");
-                future.as_mut().poll(&mut cx)
             }
-        };
+        }));
         match poll {
             // Done: forget it. Its output already went to its JoinHandle.
-            Poll::Ready(()) => {
+            Ok(Poll::Ready(())) => {
                 self.tasks.borrow_mut().remove(&id);
             }
             // Not done: put it back and wait for its waker.
-            Poll::Pending => {
+            Ok(Poll::Pending) => {
                 if let Some(task) = self.tasks.borrow_mut().get_mut(&id) {
                     task.future = Some(future);
                     task.pending_since =
                         lane.as_ref().map(|_| self.trace.now());
                 }
             }
+            // Panicked: forget it, and tell its JoinHandle who and why.
+            Err(payload) => {
+                drop(future);
+                let task = self.tasks.borrow_mut().remove(&id);
+                if let Some(task) = task
+                    && let Some(on_panic) = task.on_panic
+                {
+                    on_panic(Panicked::new(&task.name, payload.as_ref()));
+                }
+            }
         }
     }
     // ANCHOR_END: run_task
-
-    fn spawn<F>(&self, name: String, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        let state = Rc::new(RefCell::new(JoinState {
-            output: None,
-            waiter: None,
-        }));
-        let done = state.clone();
-        // The task proper: run the future, then hand its output to the
-        // JoinHandle and wake whoever awaits that.
-        let task = async move {
-            let output = future.await;
-            let waiter = {
-                let mut done = done.borrow_mut();
-                done.output = Some(output);
-                done.waiter.take()
-            };
-            if let Some(waiter) = waiter {
-                waiter.wake();
-            }
-        };
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let lane = self.trace.is_enabled().then(|| self.trace.lane(name));
-        let handle = Arc::new(TaskWaker {
-            id,
-            // Queued at once: a new task runs on the next turn.
-            queued: AtomicBool::new(true),
-            queue: self.queue.clone(),
-            lane: lane.clone(),
-        });
-        let waker = Waker::from(handle.clone());
-        let task = Task {
-            future: Some(Box::pin(task)),
-            handle,
-            waker,
-            lane,
-            pending_since: None,
-        };
-        self.tasks.borrow_mut().insert(id, task);
-        self.queue.push(id);
-        JoinHandle { state }
-    }
-}
-
-// ANCHOR: spawn
-/// Starts `future` as a new task on the current runtime; it first runs on
-/// the loop's next turn. gevent's `gevent.spawn`, asyncio's
-/// `create_task`, tokio's `tokio::spawn` (without the `Send` bound: our
-/// tasks never leave this thread).
-///
-/// # Panics
-///
-/// Outside [`Runtime::block_on`].
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    spawn_named("task", future)
-}
-
-/// [`spawn`], with a name for the task's lane on the timeline.
-///
-/// # Panics
-///
-/// Outside [`Runtime::block_on`].
-pub fn spawn_named<F>(
-    name: impl Into<String>,
-    future: F,
-) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    with_current(|rt| rt.spawn(name.into(), future))
-}
-
-struct JoinState<T> {
-    output: Option<T>,
-    waiter: Option<Waker>,
-}
-
-/// A spawned task's result, as a future: `handle.await` waits for the
-/// task and gives its output (gevent's `joinall`, one task at a time).
-/// Dropping the handle detaches the task; it runs on regardless.
-pub struct JoinHandle<T> {
-    state: Rc<RefCell<JoinState<T>>>,
-}
-
-impl<T> JoinHandle<T> {
-    /// Whether the task has finished (and its output is waiting here).
-    pub fn is_finished(&self) -> bool {
-        self.state.borrow().output.is_some()
-    }
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = T;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut state = self.state.borrow_mut();
-        match state.output.take() {
-            Some(output) => Poll::Ready(output),
-            None => {
-                state.waiter = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-// ANCHOR_END: spawn
-
-/// Gives way once: returns `Pending` after waking itself, so every other
-/// ready task runs before this one resumes. (`sleep(Duration::ZERO)` does
-/// the same through the timer heap.)
-pub async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await;
 }

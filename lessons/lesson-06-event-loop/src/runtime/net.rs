@@ -26,13 +26,25 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
-    /// Binds `addr` (use `127.0.0.1:0` for any free port).
+    /// Binds `addr` (use `127.0.0.1:0` for any free port), with the
+    /// course's listen backlog ([`shared::net::listen_on`]).
+    ///
+    /// # Errors
+    ///
+    /// An IPv6 address (the course's servers listen on 127.0.0.1), or
+    /// whatever `bind` and `listen` say.
     ///
     /// # Panics
     ///
     /// Outside [`Runtime::block_on`](crate::runtime::Runtime::block_on).
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        TcpListener::adopt(mio::net::TcpListener::bind(addr)?)
+        let SocketAddr::V4(addr) = addr else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("cannot listen on {addr}: IPv4 only"),
+            ));
+        };
+        TcpListener::from_std(shared::net::listen_on(addr)?)
     }
 
     /// Takes over a listener bound elsewhere (in another thread, say, so

@@ -2,31 +2,27 @@
 //! exchange by its structure (ports and the interleaving of two threads
 //! differ from run to run).
 
-use lesson_06_event_loop::{gevent_demo, selector_demo};
+use lesson_06_event_loop::{Scale, gevent_demo, selector_demo};
+use shared::course::{GEVENT_FOO_BAR, lines};
 use shared::{State, Trace, Transcript};
 
-/// What gevent prints for the seed's foo/bar/func3 (lesson 03 prints the
-/// same six lines).
-const GEVENT: [&str; 6] = [
-    "Running in foo",
-    "Explicit context to bar",
-    "running func3",
-    "running func3 again",
-    "Implicit context switch back to bar",
-    "Explicit context switch to foo again",
-];
+fn scale(factor: f64) -> Scale {
+    Scale::new(factor).unwrap()
+}
 
+/// What gevent prints for the course's foo/bar/func3 (lesson 03 prints
+/// the same six lines, from the same file).
 #[test]
 fn foo_bar_func3_print_gevents_six_lines() {
     let out = Transcript::quiet();
-    gevent_demo(0.05, &out, &Trace::disabled()).unwrap();
-    assert_eq!(out.lines(), GEVENT);
+    gevent_demo(scale(0.05), &out, &Trace::disabled()).unwrap();
+    assert_eq!(out.lines(), lines(GEVENT_FOO_BAR));
 }
 
 #[test]
 fn the_three_sleeps_overlap_on_one_thread() {
     let trace = Trace::new();
-    gevent_demo(0.05, &Transcript::quiet(), &trace).unwrap();
+    gevent_demo(scale(0.05), &Transcript::quiet(), &trace).unwrap();
     let snap = trace.snapshot();
     // foo and bar each wait once, and their waits overlap.
     let waits: Vec<_> = ["foo", "bar"]
@@ -43,9 +39,9 @@ fn the_three_sleeps_overlap_on_one_thread() {
 
 #[test]
 fn a_scale_out_of_range_is_an_error() {
-    for scale in [0.0, -1.0, 1000.0, f64::NAN] {
-        let err = gevent_demo(scale, &Transcript::quiet(), &Trace::disabled());
-        assert!(err.unwrap_err().to_string().contains("scale"));
+    for factor in [0.0, -1.0, 1000.0, f64::NAN] {
+        let err = Scale::new(factor);
+        assert!(err.unwrap_err().contains("scale"));
     }
 }
 
@@ -61,7 +57,8 @@ fn the_selectors_exchange_echoes_every_message_upper_cased() {
         .filter(|l| !l.starts_with("[server]"))
         .collect();
 
-    // The client (lesson 05's seed client, untagged as in the seed):
+    // The client (lesson 05's copy of the course's client, untagged as
+    // in the course):
     // connect, then per message two sends and two replies.
     assert!(client[0].starts_with("connecting to 127.0.0.1 port "));
     let said: Vec<String> = client[1..]
@@ -93,7 +90,7 @@ fn the_selectors_exchange_echoes_every_message_upper_cased() {
     assert_eq!(echoes, 6);
 }
 
-/// The seed's picture of an event-driven server, as facts: three
+/// The course's picture of an event-driven server, as facts: three
 /// connections are open and waiting at once, yet the server's lanes
 /// (all on its one thread) never run two things at once.
 #[test]

@@ -1,5 +1,5 @@
-//! The binary: the demos, clear errors for bad flags, and `measure` lines
-//! the tour can parse.
+//! The binary: the demos, clear errors for bad flags and for a task that
+//! panics, and `measure` lines the tour can parse.
 
 use shared::cli_check::LessonBinary;
 
@@ -36,15 +36,30 @@ fn bad_flags_give_one_clear_error_and_status_2() {
         (&["measure", "--messages", "-3"][..], "--messages"),
         (&["serve", "--port", "70000"][..], "--port"),
         (&["gevent", "--scale", "fast"][..], "--scale"),
+        (&["gevent", "--scale", "0"][..], "--scale"),
+        (&["gevent", "--scale", "1e308"][..], "--scale"),
+        (&["gevent", "--panic-in", "nobody"][..], "--panic-in"),
     ] {
         LESSON.assert_bad_flag(args, flag);
     }
 }
 
 #[test]
-fn a_bad_scale_is_one_error_line_and_status_1() {
-    let args = ["gevent", "--scale", "0"];
-    LESSON.assert_one_error_line(&args, "error: the scale");
+fn a_scale_out_of_range_is_refused_in_a_short_line() {
+    // The range, not the number back in 309 digits.
+    let output = LESSON.run(&["gevent", "--scale", "1e308"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("0.001 and 100"), "{stderr}");
+    assert!(!stderr.contains("00000000"), "{stderr}");
+}
+
+#[test]
+fn a_panic_in_a_task_is_one_error_line_naming_the_task() {
+    for task in ["foo", "bar", "func3"] {
+        let args = ["gevent", "--scale", "0.01", "--panic-in", task];
+        let start = format!("error: task {task} panicked");
+        LESSON.assert_one_error_line(&args, &start);
+    }
 }
 
 #[test]
