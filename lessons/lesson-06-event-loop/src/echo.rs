@@ -66,7 +66,7 @@ pub async fn echo_connection(stream: TcpStream) -> io::Result<()> {
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
-            return Ok(()); // The peer closed: the seed's empty `recv`.
+            return Ok(()); // The peer closed: the course's empty `recv`.
         }
         buf[..n].make_ascii_uppercase();
         stream.write_all(&buf[..n]).await?;

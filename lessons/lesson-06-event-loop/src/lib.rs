@@ -27,7 +27,7 @@
 //! | `gevent.sleep(1)`, `asyncio.sleep(1)` | [`runtime::sleep`] |
 //! | the interrupted task, resumed | a `Future` polled again after its `Waker` fired |
 //!
-//! - The [`Selector`] is the seed's callback style: the loop calls *your*
+//! - The [`Selector`] is the course's callback style: the loop calls *your*
 //!   function when a socket is ready, and your function must not block.
 //! - The [`runtime`] turns callbacks inside out. A task is a `Future`; at
 //!   an `.await` that would block it returns `Pending`, after leaving its
@@ -61,11 +61,11 @@
 //!   onto a queue. `async fn` only saves you from writing [`read::ReadUpper`]
 //!   by hand.
 //! - mio is edge-triggered, Python's `DefaultSelector` level-triggered: the
-//!   seed's `read` callback reads once per event, which under edge
+//!   course's `read` callback reads once per event, which under edge
 //!   triggering would strand the rest of the data ([`selector::naive`]
 //!   keeps it, labelled, and a test shows the loss). Our callbacks, and
 //!   our futures, read until `WouldBlock`.
-//! - The seed's `conn.send(data)  # Hope it won't block` loses the bytes a
+//! - The course's `conn.send(data)  # Hope it won't block` loses the bytes a
 //!   full socket buffer does not take. [`selector::flush`] keeps them and
 //!   waits for `EVENT_WRITE`; the runtime's `write_all` simply loops.
 //! - The gevent demo's three sleeps overlap on one thread (`--timeline`):

@@ -122,7 +122,7 @@ async fn client(
 }
 // ANCHOR_END: client
 
-/// Drives `addr` with `clients` × `messages` round trips of the seed's
+/// Drives `addr` with `clients` × `messages` round trips of the course's
 /// first message: lesson 05's load generator (one thread, mio, every
 /// reply checked), so that this lesson's figures compare with lesson
 /// 05's models.

@@ -1,6 +1,6 @@
 //! `Selector`: Python's `selectors` module, in Rust, on mio.
 //!
-//! The seed registers a socket with a callback (`sel.register(sock,
+//! The course's server registers a socket with a callback (`sel.register(sock,
 //! EVENT_READ, accept)`), and its loop calls back whatever `select()`
 //! returns ready. Here the selector *owns* each registered socket (Rust
 //! has no shared `fileobj` references), so a callback is handed the socket
@@ -57,7 +57,7 @@ pub enum Source {
     Conn(Conn),
 }
 
-/// A connection and its output queue. The seed's `conn.send(data)  #
+/// A connection and its output queue. The course's `conn.send(data)  #
 /// Hope it won't block` sends once and drops whatever the kernel did not
 /// take; we keep that rest here and send it when the socket is writable.
 #[derive(Debug)]
@@ -74,12 +74,12 @@ pub struct Conn {
     pub waiting_to_write: bool,
 }
 
-/// What `select()` returns a key for: the seed's `key` (its `fileobj` is
+/// What `select()` returns a key for: the course's `key` (its `fileobj` is
 /// inside the selector, its `data` is the callback).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key(pub usize);
 
-/// A callback: the seed's `accept(sock, mask)` and `read(conn, mask)`,
+/// A callback: the course's `accept(sock, mask)` and `read(conn, mask)`,
 /// with the selector passed in (Python reaches it as a global).
 pub type Callback = fn(&mut Selector, Key, &mut Source, Mask) -> io::Result<()>;
 
@@ -278,7 +278,7 @@ impl Selector {
 // ANCHOR_END: selector
 
 // ANCHOR: callbacks
-/// The seed's `accept(sock, mask)`: take every waiting connection and
+/// The course's `accept(sock, mask)`: take every waiting connection and
 /// register it for reading, with `read` as its callback.
 pub fn accept(
     sel: &mut Selector,
@@ -290,8 +290,8 @@ pub fn accept(
         return Ok(());
     };
     // mio is edge-triggered: one event may stand for several queued
-    // connections, so accept until `WouldBlock`, not once as the seed
-    // does (Python's level-triggered selector would simply call again).
+    // connections, so accept until `WouldBlock`, not once as the course's
+    // server does (Python's level-triggered selector would simply call again).
     loop {
         let (stream, peer) = match listener.accept() {
             Ok(accepted) => accepted,
@@ -313,7 +313,7 @@ pub fn accept(
     }
 }
 
-/// The seed's `read(conn, mask)`: echo what arrived, upper-cased; on an
+/// The course's `read(conn, mask)`: echo what arrived, upper-cased; on an
 /// empty read, unregister and close.
 pub fn read(
     sel: &mut Selector,
@@ -352,7 +352,7 @@ pub fn read(
 }
 
 /// Sends what the outbox holds. If the kernel takes only part of it (the
-/// case the seed hopes away), wait for `EVENT_WRITE` too, with
+/// case the course's server hopes away), wait for `EVENT_WRITE` too, with
 /// `flush_then_read` as the callback; once the outbox is empty, go back to
 /// waiting for reads only.
 pub fn flush(
@@ -409,7 +409,7 @@ fn flush_then_read(
 }
 
 // ANCHOR: naive
-/// The seed's `read` callback word for word, kept to show what goes wrong.
+/// The course's `read` callback word for word, kept to show what goes wrong.
 /// **Wrong on an edge-triggered selector** (and wrong anywhere on a big
 /// message): it reads once per event, so whatever is still in the socket
 /// after its 1000 bytes is never reported again; and it sends once,
@@ -440,7 +440,7 @@ pub mod naive {
         Ok(())
     }
 
-    /// The seed's `accept`, registering the naive `read`.
+    /// The course's `accept`, registering the naive `read`.
     pub fn accept(
         sel: &mut Selector,
         _key: Key,

@@ -15,7 +15,7 @@ use shared::{Trace, Transcript};
 use crate::selector::{self, EVENT_READ, Selector, Source};
 
 // ANCHOR: selector_demo
-/// The seed's selectors server, driven by the seed's client from a second
+/// The course's selectors server, driven by the course's client from a second
 /// thread, until both client connections have been closed.
 pub fn selector_demo(out: &Transcript, trace: &Trace) -> shared::Result<()> {
     let listener = shared::net::listen(0)?;
@@ -25,8 +25,8 @@ pub fn selector_demo(out: &Transcript, trace: &Trace) -> shared::Result<()> {
     let mut sel = Selector::new(out.clone(), trace.lane("server"))?;
     // sel.register(sock, selectors.EVENT_READ, accept)
     sel.register(Source::Listener(listener), EVENT_READ, selector::accept)?;
-    // The client is lesson 05's `seed_client`: the seed's two sockets and
-    // three messages, printed as the seed prints them.
+    // The client is lesson 05's `seed_client`: the course's two sockets and
+    // three messages, printed as the course prints them.
     let client = {
         let (out, trace) = (out.clone(), trace.clone());
         std::thread::spawn(move || {

@@ -18,10 +18,10 @@ use shared::{Lane, State, Trace, Transcript};
 use crate::echo::{EchoServer, Engine};
 
 // ANCHOR: slow_clients
-/// The seed's picture of an event-driven server, from a real run: our
+/// The course's picture of an event-driven server, from a real run: our
 /// runtime's echo server (traced) and `clients` slow clients, each on its
 /// own thread. Client *i* starts `i × pause_ms / clients` in, sends the
-/// seed's first message, waits for the reply, pauses `pause_ms`, sends the
+/// course's first message, waits for the reply, pauses `pause_ms`, sends the
 /// second, waits, and hangs up. The server's one thread spends the pauses
 /// parked in `epoll_wait`; each connection task waits, cheaply, between
 /// its polls.

@@ -195,7 +195,7 @@ impl TcpStream {
     }
 
     /// Writes all of `buf`: a partial `write` is normal on a non-blocking
-    /// socket (the seed's `conn.send(data)  # Hope it won't block`), so
+    /// socket (the course's `conn.send(data)  # Hope it won't block`), so
     /// loop until every byte is in the kernel's buffer.
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
@@ -247,7 +247,7 @@ impl Future for Read<'_> {
         // `&mut` to its fields freely.
         let this = &mut *self;
         loop {
-            // Phase 2 of the seed's picture, the copy, is this `recv`; it
+            // Phase 2 of the course's picture, the copy, is this `recv`; it
             // is tried first, since the data may already be there.
             match (&this.stream.io).read(this.buf) {
                 Ok(n) => return Poll::Ready(Ok(n)),
