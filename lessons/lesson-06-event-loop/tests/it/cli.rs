@@ -12,12 +12,7 @@ fn gevent_prints_the_six_lines() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        "Running in foo\n\
-         Explicit context to bar\n\
-         running func3\n\
-         running func3 again\n\
-         Implicit context switch back to bar\n\
-         Explicit context switch to foo again\n"
+        shared::course::GEVENT_FOO_BAR
     );
 }
 

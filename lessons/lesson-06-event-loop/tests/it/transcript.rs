@@ -126,3 +126,74 @@ fn slow_clients_are_served_together_by_one_thread() {
             .all(|span| span.label == "epoll_wait")
     );
 }
+
+/// The run the book shows (`output/selectors.txt`).
+const SELECTORS: &str = include_str!("../../output/selectors.txt");
+
+/// `lines` with every port number (a run of four or more digits) named
+/// by the order it first appears in, client lines first: the server's
+/// port, then the client's two sockets.
+fn without_ports(lines: &[&str]) -> Vec<String> {
+    let (client, server): (Vec<&str>, Vec<&str>) =
+        lines.iter().partition(|l| !l.starts_with("[server]"));
+    let mut ports: Vec<String> = Vec::new();
+    let mut name = |digits: &str| {
+        let n = match ports.iter().position(|p| p == digits) {
+            Some(n) => n,
+            None => {
+                ports.push(digits.to_owned());
+                ports.len() - 1
+            }
+        };
+        format!("<port {n}>")
+    };
+    let mut rename = |line: &str| {
+        let mut out = String::new();
+        let mut digits = String::new();
+        for c in line.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            if digits.len() >= 4 {
+                out.push_str(&name(&digits));
+            } else {
+                out.push_str(&digits);
+            }
+            digits.clear();
+            out.push(c);
+        }
+        out.pop();
+        out
+    };
+    let client: Vec<String> = client.into_iter().map(&mut rename).collect();
+    let server: Vec<String> = server.into_iter().map(&mut rename).collect();
+    client.into_iter().chain(server).collect()
+}
+
+/// The book's transcript of the selectors demo is a real one: the same
+/// lines, up to port numbers, in the same order on each thread (the
+/// client's, and the server's for each connection); only how the two
+/// threads interleave may differ.
+#[test]
+fn the_selectors_exchange_prints_what_the_book_shows() {
+    let out = Transcript::quiet();
+    selector_demo(&out, &Trace::disabled()).unwrap();
+    let ran = out.lines();
+    let ran: Vec<&str> = ran.iter().map(String::as_str).collect();
+    let (ran, shown) = (without_ports(&ran), without_ports(&lines(SELECTORS)));
+    let actor =
+        |lines: &[String], keep: &dyn Fn(&str) -> bool| -> Vec<String> {
+            lines.iter().filter(|l| keep(l)).cloned().collect()
+        };
+    let client = |l: &str| !l.starts_with("[server]");
+    assert_eq!(actor(&ran, &client), actor(&shown, &client));
+    for conn in ["conn 1", "conn 2"] {
+        let server = |l: &str| l.starts_with("[server]") && l.contains(conn);
+        assert_eq!(actor(&ran, &server), actor(&shown, &server), "{conn}");
+    }
+    let (mut ran, mut shown) = (ran, shown);
+    ran.sort();
+    shown.sort();
+    assert_eq!(ran, shown);
+}
