@@ -33,7 +33,7 @@ use crate::runtime::{self, Runtime, TcpListener, TcpStream};
 /// reads (and several writes), which is what the tests want to see.
 pub const BUF_SIZE: usize = 16 * 1024;
 
-// ANCHOR: echo_runtime
+// ANCHOR: accept_loop
 /// Serves the uppercase echo on our runtime: Python's selectors
 /// `accept` and `read` callbacks, turned into one task per connection.
 pub async fn serve(listener: TcpListener) {
@@ -60,6 +60,9 @@ pub async fn serve(listener: TcpListener) {
     }
 }
 
+// ANCHOR_END: accept_loop
+
+// ANCHOR: echo_connection
 /// One connection: read, upper-case, write all of it back, until EOF.
 pub async fn echo_connection(stream: TcpStream) -> io::Result<()> {
     let mut buf = vec![0u8; BUF_SIZE];
@@ -72,7 +75,7 @@ pub async fn echo_connection(stream: TcpStream) -> io::Result<()> {
         stream.write_all(&buf[..n]).await?;
     }
 }
-// ANCHOR_END: echo_runtime
+// ANCHOR_END: echo_connection
 
 // ANCHOR: echo_tokio
 /// The same server on tokio: the same lines, tokio's types.
@@ -138,7 +141,6 @@ impl std::fmt::Display for Engine {
     }
 }
 
-// ANCHOR: stop
 /// A one-shot "stop now" that another thread can fire: a flag and the
 /// waker of whoever awaits it. Firing it wakes the server's runtime out
 /// of `epoll_wait` (through the runtime's `mio::Waker`), so a server
@@ -189,7 +191,6 @@ impl Future for Stopped {
         }
     }
 }
-// ANCHOR_END: stop
 
 /// An echo server running on its own thread, on 127.0.0.1. Dropping it
 /// stops the loop, drops every connection and joins the thread.

@@ -52,7 +52,7 @@ impl fmt::Display for Scale {
     }
 }
 
-// ANCHOR: gevent
+// ANCHOR: gevent_tasks
 /// The course's `foo`: says it runs, sleeps 2 s (scaled), says it is back.
 pub async fn foo(out: Transcript, lane: Lane, scale: Scale) {
     out.say(&lane, "Running in foo");
@@ -74,6 +74,8 @@ pub async fn func3(out: Transcript, lane: Lane) {
     out.say(&lane, "running func3 again");
 }
 
+// ANCHOR_END: gevent_tasks
+
 /// `gevent.joinall([gevent.spawn(foo), gevent.spawn(bar),
 /// gevent.spawn(func3)])` on our runtime. A task that panics is reported
 /// by name, as an error.
@@ -91,6 +93,7 @@ fn run(
     trace: &Trace,
     panic_in: Option<&str>,
 ) -> shared::Result<()> {
+    // ANCHOR: gevent_join
     let rt = runtime::Runtime::traced(trace.clone())?;
     let (foo_lane, bar_lane, func3_lane) =
         (trace.lane("foo"), trace.lane("bar"), trace.lane("func3"));
@@ -107,7 +110,7 @@ fn run(
         Ok(())
     })
 }
-// ANCHOR_END: gevent
+// ANCHOR_END: gevent_join
 
 /// `gevent.spawn`: `task` as a task called `name`, which panics where it
 /// would have finished if `name` is `panic_in` (the CLI's hidden

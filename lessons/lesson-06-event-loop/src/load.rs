@@ -88,7 +88,6 @@ pub fn load_ours(
     })
 }
 
-// ANCHOR: client
 /// One client of [`load_ours`]: its round trips, or the first error.
 async fn client(
     addr: SocketAddr,
@@ -120,7 +119,6 @@ async fn client(
     }
     Ok(messages as u64)
 }
-// ANCHOR_END: client
 
 /// Drives `addr` with `clients` × `messages` round trips of the course's
 /// first message: lesson 05's load generator (one thread, mio, every

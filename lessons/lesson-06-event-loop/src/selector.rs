@@ -91,7 +91,6 @@ struct Entry {
     closing: bool,
 }
 
-// ANCHOR: selector
 /// `selectors.DefaultSelector()`, on mio.
 pub struct Selector {
     poll: Poll,
@@ -275,9 +274,7 @@ impl Selector {
         self.out.say(&self.lane, line);
     }
 }
-// ANCHOR_END: selector
 
-// ANCHOR: callbacks
 /// The course's `accept(sock, mask)`: take every waiting connection and
 /// register it for reading, with `read` as its callback.
 pub fn accept(
@@ -313,6 +310,7 @@ pub fn accept(
     }
 }
 
+// ANCHOR: read
 /// The course's `read(conn, mask)`: echo what arrived, upper-cased; on an
 /// empty read, unregister and close.
 pub fn read(
@@ -351,6 +349,9 @@ pub fn read(
     flush(sel, key, source, EVENT_READ)
 }
 
+// ANCHOR_END: read
+
+// ANCHOR: flush
 /// Sends what the outbox holds. If the kernel takes only part of it (the
 /// case the course's server hopes away), wait for `EVENT_WRITE` too, with
 /// `flush_then_read` as the callback; once the outbox is empty, go back to
@@ -390,7 +391,8 @@ pub fn flush(
     }
     Ok(())
 }
-// ANCHOR_END: callbacks
+
+// ANCHOR_END: flush
 
 /// The callback while output is queued: send first, then read.
 fn flush_then_read(
@@ -408,7 +410,6 @@ fn flush_then_read(
     Ok(())
 }
 
-// ANCHOR: naive
 /// The course's `read` callback word for word, kept to show what goes wrong.
 /// **Wrong on an edge-triggered selector** (and wrong anywhere on a big
 /// message): it reads once per event, so whatever is still in the socket
@@ -419,6 +420,7 @@ pub mod naive {
 
     use super::{Key, Mask, Selector, Source};
 
+    // ANCHOR: naive_read
     /// `data = conn.recv(1000); conn.send(data.upper())`, once per event.
     pub fn read(
         sel: &mut Selector,
@@ -439,6 +441,8 @@ pub mod naive {
         }
         Ok(())
     }
+
+    // ANCHOR_END: naive_read
 
     /// The course's `accept`, registering the naive `read`.
     pub fn accept(
@@ -462,4 +466,3 @@ pub mod naive {
         Ok(())
     }
 }
-// ANCHOR_END: naive

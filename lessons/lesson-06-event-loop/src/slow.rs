@@ -17,7 +17,6 @@ use shared::{Lane, State, Trace, Transcript};
 
 use crate::echo::{EchoServer, Engine};
 
-// ANCHOR: slow_clients
 /// The course's picture of an event-driven server, from a real run: our
 /// runtime's echo server (traced) and `clients` slow clients, each on its
 /// own thread. Client *i* starts `i × pause_ms / clients` in, sends the
@@ -92,4 +91,3 @@ fn talk(
     }
     Ok(())
 }
-// ANCHOR_END: slow_clients

@@ -40,7 +40,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use shared::{Lane, State, Trace};
+use shared::{Lane, Span, State, Trace};
 
 pub use net::{Accept, Read, TcpListener, TcpStream, Write};
 pub use panic::{Panicked, in_task};
@@ -80,6 +80,7 @@ impl ReadyQueue {
             let _ = self.unpark.wake();
         }
     }
+    // ANCHOR_END: waker
 
     fn is_empty(&self) -> bool {
         self.ids
@@ -93,6 +94,7 @@ impl ReadyQueue {
         let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
         std::mem::swap(&mut *ids, batch);
     }
+    // ANCHOR: waker
 }
 
 /// What a task's [`Waker`] points to: the task's id and the queue.
@@ -102,7 +104,9 @@ struct TaskWaker {
     // next turn queue the task once, not ten times.
     queued: AtomicBool,
     queue: Arc<ReadyQueue>,
+    // ANCHOR_END: waker
     lane: Option<Lane>,
+    // ANCHOR: waker
 }
 
 impl Wake for TaskWaker {
@@ -111,9 +115,11 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        // ANCHOR_END: waker
         if let Some(lane) = &self.lane {
             lane.mark("woken");
         }
+        // ANCHOR: waker
         if !self.queued.swap(true, Ordering::AcqRel) {
             self.queue.push(self.id);
         }
@@ -240,6 +246,7 @@ impl Runtime {
     }
 
     // ANCHOR: block_on
+    // ANCHOR_END: block_on
     /// Runs `future` to completion on this thread, and with it every task
     /// spawned meanwhile, until `future` is done. Tasks still pending then
     /// stay in the runtime (a later `block_on` resumes them) and are
@@ -253,16 +260,21 @@ impl Runtime {
     ///
     /// Inside another `block_on` on this thread, or if `epoll_wait` itself
     /// fails (it does not, short of a kernel bug or a closed epoll fd).
+    // ANCHOR: block_on
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = Enter::new(self.shared.clone());
         let shared = &self.shared;
         let mut future = pin!(future);
+        // ANCHOR_END: block_on
         let lane = shared.trace.is_enabled().then(|| shared.trace.lane("main"));
+        // ANCHOR: block_on
         let main = Arc::new(TaskWaker {
             id: MAIN,
             queued: AtomicBool::new(true),
             queue: shared.queue.clone(),
+            // ANCHOR_END: block_on
             lane,
+            // ANCHOR: block_on
         });
         let main_waker = Waker::from(main.clone());
         shared.queue.push(MAIN);
@@ -298,6 +310,7 @@ impl Runtime {
             } else {
                 Some(Duration::ZERO)
             };
+            // ANCHOR_END: block_on
             if timeout != Some(Duration::ZERO) {
                 // Parked: a wake from another thread must now unpark us.
                 // Check the queue once more *after* saying so, or a wake
@@ -307,6 +320,7 @@ impl Runtime {
                     timeout = Some(Duration::ZERO);
                 }
             }
+            // ANCHOR: block_on
             let parked = &shared.queue.parked;
             let unpark = || parked.store(false, Ordering::SeqCst);
             shared
@@ -334,38 +348,15 @@ impl Shared {
         // Take the future out of the map: while it runs it may spawn
         // (which inserts into the map), and a `RefCell` held across the
         // poll would panic on that.
-        let (mut future, waker, lane, since) = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(task) = tasks.get_mut(&id) else {
-                return; // finished before this stale wake-up
-            };
-            let Some(future) = task.future.take() else {
-                return;
-            };
-            task.handle.queued.store(false, Ordering::Release);
-            let waker = task.waker.clone();
-            (future, waker, task.lane.clone(), task.pending_since.take())
+        let Some((mut future, waker, lane, since)) = self.take_task(id) else {
+            return; // finished before this stale wake-up
         };
         let mut cx = Context::from_waker(&waker);
         // A panic in the task stops here, not in the loop (see `panic.rs`).
         let poll = catch_unwind(AssertUnwindSafe(|| {
             let _polling = panic::Polling::start();
-            match &lane {
-                None => future.as_mut().poll(&mut cx),
-                Some(lane) => {
-                    let start = self.trace.now();
-                    if let Some(since) = since {
-                        lane.record_span(
-                            State::Waiting,
-                            "waiting",
-                            since,
-                            start,
-                        );
-                    }
-                    let _running = lane.span(State::Running, "poll");
-                    future.as_mut().poll(&mut cx)
-                }
-            }
+            let _traced = self.trace_poll(lane.as_ref(), since);
+            future.as_mut().poll(&mut cx)
         }));
         match poll {
             // Done: forget it. Its output already went to its JoinHandle.
@@ -393,4 +384,39 @@ impl Shared {
         }
     }
     // ANCHOR_END: run_task
+
+    /// Takes task `id`'s future out of the map, with what polling it
+    /// needs: its waker, and its lane and waiting start for the timeline.
+    #[allow(clippy::type_complexity, reason = "one private call site")]
+    fn take_task(
+        &self,
+        id: u64,
+    ) -> Option<(BoxedTask, Waker, Option<Lane>, Option<Duration>)> {
+        let mut tasks = self.tasks.borrow_mut();
+        let task = tasks.get_mut(&id)?;
+        let future = task.future.take()?;
+        task.handle.queued.store(false, Ordering::Release);
+        let since = task.pending_since.take();
+        Some((future, task.waker.clone(), task.lane.clone(), since))
+    }
+
+    /// The timeline's record of one poll of a traced task: its waiting
+    /// span since its last poll, and a running span for this one, which
+    /// ends when the returned guard is dropped.
+    fn trace_poll<'a>(
+        &self,
+        lane: Option<&'a Lane>,
+        since: Option<Duration>,
+    ) -> Option<Span<'a>> {
+        let lane = lane?;
+        if let Some(since) = since {
+            lane.record_span(
+                State::Waiting,
+                "waiting",
+                since,
+                self.trace.now(),
+            );
+        }
+        Some(lane.span(State::Running, "poll"))
+    }
 }

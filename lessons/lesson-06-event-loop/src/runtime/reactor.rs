@@ -135,10 +135,12 @@ impl Reactor {
     }
 
     // ANCHOR: poll
+    // ANCHOR_END: poll
     /// One `epoll_wait`: blocks until a registered socket is ready, the
     /// timeout passes (`None`: forever; zero: just look), or another thread
     /// unparks us. Then calls `awake` (the executor is no longer parked)
     /// and wakes every task waiting on a ready socket.
+    // ANCHOR: poll
     pub(crate) fn poll(
         &self,
         timeout: Option<Duration>,
@@ -146,6 +148,7 @@ impl Reactor {
     ) -> io::Result<()> {
         let mut events = self.events.borrow_mut();
         {
+            // ANCHOR_END: poll
             // Only a wait that can last is drawn: a zero-timeout look
             // happens every turn and would cover the timeline in slivers.
             let waits = timeout != Some(Duration::ZERO);
@@ -155,6 +158,7 @@ impl Reactor {
                 }
                 _ => None,
             };
+            // ANCHOR: poll
             let waited = self.poll.borrow_mut().poll(&mut events, timeout);
             // Back from the kernel: from here on, a wake-up needs no
             // unparking (and the wakes below would otherwise each write
@@ -186,6 +190,7 @@ impl Reactor {
                 event.is_readable() || event.is_read_closed() || failed;
             let writable =
                 event.is_writable() || event.is_write_closed() || failed;
+            // ANCHOR_END: poll
             if let Some(lane) = &self.lane {
                 let what = match (readable, writable) {
                     (true, true) => "readable+writable",
@@ -194,6 +199,7 @@ impl Reactor {
                 };
                 lane.mark(format!("token {} {what}", token.0));
             }
+            // ANCHOR: poll
             if readable && let Some(waker) = waiters.reader.take() {
                 ready.push(waker);
             }

@@ -29,6 +29,7 @@ impl Shared {
             outcome: None,
             waiter: None,
         }));
+        // ANCHOR: spawn
         // The task proper: run the future, then hand its output to the
         // JoinHandle and wake whoever awaits that.
         let done = state.clone();
@@ -46,6 +47,7 @@ impl Shared {
             }
             failed.borrow_mut().finish(Err(panicked));
         };
+        // ANCHOR_END: spawn
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let lane = self.trace.is_enabled().then(|| self.trace.lane(&name));
@@ -72,7 +74,6 @@ impl Shared {
     }
 }
 
-// ANCHOR: spawn
 /// Starts `future` as a new task on the current runtime; it first runs on
 /// the loop's next turn. gevent's `gevent.spawn`, asyncio's
 /// `create_task`, tokio's `tokio::spawn` (without the `Send` bound: our
@@ -122,12 +123,14 @@ impl<T> JoinState<T> {
     }
 }
 
+// ANCHOR: spawn
 /// A spawned task's result, as a future: `handle.await` waits for the
 /// task and gives its output (gevent's `joinall`, one task at a time).
 /// Dropping the handle detaches the task; it runs on regardless.
 pub struct JoinHandle<T> {
     state: Rc<RefCell<JoinState<T>>>,
 }
+// ANCHOR_END: spawn
 
 impl<T> JoinHandle<T> {
     /// Whether the task has finished (and its outcome is waiting here).
@@ -152,6 +155,7 @@ impl<T> JoinHandle<T> {
     }
 }
 
+// ANCHOR: spawn
 /// Awaiting the handle itself passes a task's panic on to the parent, with
 /// the task's name: `handle.join().await` to handle it instead.
 impl<T> Future for JoinHandle<T> {

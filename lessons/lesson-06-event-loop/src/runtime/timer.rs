@@ -44,7 +44,6 @@ impl Ord for Entry {
     }
 }
 
-// ANCHOR: timers
 /// Every pending deadline; the earliest on top.
 #[derive(Default)]
 pub(crate) struct Timers {
@@ -85,12 +84,13 @@ impl Timers {
         due
     }
 }
-// ANCHOR_END: timers
 
 // ANCHOR: sleep
 /// The future of [`sleep`]: ready once its deadline has passed.
+// ANCHOR_END: sleep
 #[derive(Debug)]
 #[must_use = "a sleep does nothing unless awaited"]
+// ANCHOR: sleep
 pub struct Sleep {
     deadline: Instant,
     // The waker we left in the heap, if any: registering once is enough,
@@ -107,9 +107,11 @@ pub struct Sleep {
 /// returns `Pending` on its first poll, so every other ready task runs
 /// before it resumes.
 ///
+// ANCHOR_END: sleep
 /// # Panics
 ///
 /// When polled outside [`Runtime::block_on`](crate::runtime::Runtime).
+// ANCHOR: sleep
 pub fn sleep(duration: Duration) -> Sleep {
     let now = Instant::now();
     let deadline = now

@@ -89,3 +89,13 @@ fn measure_prints_figures_the_tour_can_parse() {
     assert_eq!(names, ["echo_rps_ours", "echo_rps_tokio", "ours_vs_tokio"]);
     assert!(figures.iter().all(|f| f.value > 0.0));
 }
+
+/// What the book shows for `gevent --panic-in bar`.
+const PANIC_IN_BAR: &str = include_str!("../../output/panic-in-bar.txt");
+
+#[test]
+fn a_panic_in_bar_prints_what_the_book_shows() {
+    let output =
+        LESSON.run(&["gevent", "--scale", "0.01", "--panic-in", "bar"]);
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), PANIC_IN_BAR);
+}
