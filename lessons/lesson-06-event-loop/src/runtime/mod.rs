@@ -55,6 +55,7 @@ type BoxedTask = Pin<Box<dyn Future<Output = ()>>>;
 const MAIN: u64 = u64::MAX;
 
 // ANCHOR: waker
+// ANCHOR_END: waker
 /// The ids of the tasks that may make progress, in wake order.
 ///
 /// A `Mutex`, in a single-threaded runtime, because a [`Waker`] must be
@@ -62,6 +63,7 @@ const MAIN: u64 = u64::MAX;
 /// echo server's stop signal does). When the executor is parked in
 /// `epoll_wait`, such a waker also pokes a [`mio::Waker`] (an eventfd in
 /// the same epoll set) so the wait ends.
+// ANCHOR: waker
 struct ReadyQueue {
     ids: Mutex<VecDeque<u64>>,
     parked: AtomicBool,

@@ -164,6 +164,7 @@ impl Reactor {
             // unparking (and the wakes below would otherwise each write
             // to the eventfd for nothing).
             awake();
+            // ANCHOR_END: poll
             match waited {
                 Ok(()) => {}
                 // A signal interrupted the wait: nothing is ready, and the
@@ -173,6 +174,7 @@ impl Reactor {
                 }
                 Err(e) => return Err(e),
             }
+            // ANCHOR: poll
         }
         // Collect first, wake after: a waker may run arbitrary code (ours
         // only queues a task id), and must not find our table borrowed.

@@ -98,6 +98,7 @@ pub struct Sleep {
     // a spurious wake-up, and we add one for the new waker).
     registered: Option<Waker>,
 }
+// ANCHOR_END: sleep
 
 /// Sleeps for `duration` without blocking the thread: the task is parked
 /// and the thread runs others. gevent's `gevent.sleep`, asyncio's
@@ -107,7 +108,6 @@ pub struct Sleep {
 /// returns `Pending` on its first poll, so every other ready task runs
 /// before it resumes.
 ///
-// ANCHOR_END: sleep
 /// # Panics
 ///
 /// When polled outside [`Runtime::block_on`](crate::runtime::Runtime).
