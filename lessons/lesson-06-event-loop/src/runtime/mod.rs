@@ -389,7 +389,6 @@ impl Shared {
 
     /// Takes task `id`'s future out of the map, with what polling it
     /// needs: its waker, and its lane and waiting start for the timeline.
-    #[allow(clippy::type_complexity, reason = "one private call site")]
     fn take_task(
         &self,
         id: u64,
