@@ -123,21 +123,20 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// Both, in the order the lesson compares them.
-    pub const ALL: [Engine; 2] = [Engine::Ours, Engine::Tokio];
-
-    /// The name on the command line and in figure names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::Ours => "ours",
-            Engine::Tokio => "tokio",
-        }
+    /// Both, in the order the lesson compares them (clap's
+    /// `value_variants`).
+    pub fn all() -> &'static [Engine] {
+        <Engine as clap::ValueEnum>::value_variants()
     }
 }
 
 impl std::fmt::Display for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        // The name on the command line, which figure names use too.
+        match clap::ValueEnum::to_possible_value(self) {
+            Some(value) => f.write_str(value.get_name()),
+            None => Ok(()),
+        }
     }
 }
 

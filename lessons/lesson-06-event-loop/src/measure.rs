@@ -24,7 +24,7 @@ pub fn measure(clients: usize, messages: usize) -> Vec<Figure> {
     };
     let mut figures = Vec::new();
     let mut rates = Vec::new();
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         match run(engine) {
             Ok(rate) => {
                 let name = format!("echo_rps_{engine}");

@@ -13,7 +13,7 @@ use shared::{Trace, Transcript};
 
 #[test]
 fn two_hundred_clients_at_once_get_their_replies_on_each_engine() {
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         let stats = load_ours(server.addr(), 200, 10, 64).unwrap();
         assert_eq!(stats.round_trips, 2000, "{engine}");
@@ -51,7 +51,7 @@ fn big_message() -> Vec<u8> {
 #[test]
 fn a_one_mib_message_comes_back_whole_and_upper_cased() {
     let message = big_message();
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         let reply = echo_big(server.addr(), &message);
         assert!(reply == message.to_ascii_uppercase(), "{engine}");
@@ -60,7 +60,7 @@ fn a_one_mib_message_comes_back_whole_and_upper_cased() {
 
 #[test]
 fn clients_that_leave_mid_message_do_not_hurt_the_server() {
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         for _ in 0..5 {
             // Half a message, then gone without reading the reply.

@@ -44,12 +44,12 @@ fn servers_and_runtimes_close_every_fd_they_opened() {
 fn count_fds_around_servers() {
     // Warm up once: the first run may open lasting fds of the process
     // (tokio's signal pipe, say) that are not leaks.
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         load_ours(server.addr(), 2, 2, 8).unwrap();
     }
     let before = open_fds();
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         load_ours(server.addr(), 50, 5, 64).unwrap();
         // Clients still connected when the server stops: stopping must

@@ -210,7 +210,7 @@ fn every_listener_has_the_shared_backlog() {
         .and_then(|text| text.trim().parse().ok())
         .unwrap_or(u32::MAX);
     let expected = (LISTEN_BACKLOG as u32).min(cap);
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         assert_eq!(backlog_of(server.addr().port()), expected, "{engine}");
     }
