@@ -225,7 +225,7 @@ impl Runtime {
 
     /// A runtime that records, on `trace`: a lane per named task (a
     /// running span per poll, a waiting span between polls, a `woken`
-    /// mark per wake-up) and a `reactor` lane (a blocked span per
+    /// mark per wake-up) and a `reactor` lane (a waiting span per
     /// `epoll_wait` that can last, a mark per readiness event).
     pub fn traced(trace: Trace) -> io::Result<Runtime> {
         let lane = trace.is_enabled().then(|| trace.lane("reactor"));

@@ -154,7 +154,7 @@ impl Reactor {
             let waits = timeout != Some(Duration::ZERO);
             let _blocked = match (&self.lane, waits) {
                 (Some(lane), true) => {
-                    Some(lane.span(State::Blocked, "epoll_wait"))
+                    Some(lane.span(State::Waiting, "epoll_wait"))
                 }
                 _ => None,
             };
