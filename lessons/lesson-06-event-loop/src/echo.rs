@@ -1,4 +1,4 @@
-//! The uppercase-echo server, on our runtime and on tokio's.
+//! Lesson 06: the uppercase-echo server, on our runtime and on tokio's.
 //!
 //! The protocol of lessons 05 and 06 has no framing: the server
 //! upper-cases whatever bytes it reads and writes them back; the client

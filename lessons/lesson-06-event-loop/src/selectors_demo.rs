@@ -3,7 +3,7 @@
 //! The course's server registers its listening socket with a callback,
 //! `sel.register(sock, EVENT_READ, accept)`, and loops on
 //! `for key, mask in sel.select(): key.data(key.fileobj, mask)`. Here that
-//! loop drives [`Selector`](crate::Selector) and its callbacks while the
+//! loop drives [`Selector`] and its callbacks while the
 //! course's client (lesson 05's copy: two sockets, three messages) runs
 //! on a second thread, until both its connections are closed.
 

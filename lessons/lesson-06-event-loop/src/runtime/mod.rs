@@ -1,4 +1,4 @@
-//! A minimal async runtime, single-threaded, in a few hundred lines.
+//! Lesson 06: a minimal async runtime, single-threaded, in a few hundred lines.
 //!
 //! Three parts, each in plain view:
 //!

@@ -1,4 +1,4 @@
-//! Async sockets: mio's non-blocking sockets plus the reactor.
+//! Lesson 06: async sockets, mio's non-blocking sockets plus the reactor.
 //!
 //! Every operation is the same three steps, written out by hand in the
 //! futures below: try the syscall; if it worked, `Ready`; if it said

@@ -1,4 +1,4 @@
-//! The reactor: the half of the runtime that waits for the kernel.
+//! Lesson 06: the reactor, the half of the runtime that waits for the kernel.
 //!
 //! It owns a mio [`Poll`] (epoll on Linux) and a table from mio [`Token`]
 //! to the [`Waker`]s of the tasks waiting on that socket: at most one

@@ -1,4 +1,4 @@
-//! Timers: a heap of deadlines, consulted for the reactor's timeout.
+//! Lesson 06: timers, a heap of deadlines, consulted for the reactor's timeout.
 //!
 //! There is no timer thread. A sleeping task leaves `(deadline, waker)` in
 //! a min-heap; before each `epoll_wait` the executor wakes every entry
