@@ -59,7 +59,6 @@ pub async fn serve(listener: TcpListener) {
         });
     }
 }
-
 // ANCHOR_END: accept_loop
 
 // ANCHOR: echo_connection
