@@ -78,8 +78,9 @@
 //!   [`runtime::JoinHandle`] with the task's name; the other tasks run on
 //!   (`gevent --panic-in bar` shows it).
 //! - `measure`: our few-hundred-line runtime and tokio's current-thread
-//!   runtime cannot be told apart on a busy 2-core machine (`ours_vs_tokio`
-//!   between 0.81 and 1.38 over five runs), because a round trip is
+//!   runtime cannot be told apart on a shared 2-core machine
+//!   (`ours_vs_tokio` from 0.91 to 1.07 in its five quietest runs of
+//!   fifteen, 0.59 to 1.38 over all of them), because a round trip is
 //!   mostly syscalls, and the two make nearly the same ones. Ours
 //!   makes one more: the `read` that says `WouldBlock` at the end of each
 //!   round trip, which tokio skips (a short read means the socket is
