@@ -1,20 +1,31 @@
-//! The uppercase-echo server, on our runtime and on tokio's.
+//! Lesson 06: the uppercase-echo server, on our runtime and on tokio's.
 //!
 //! The protocol of lessons 05 and 06 has no framing: the server
 //! upper-cases whatever bytes it reads and writes them back; the client
 //! knows how many bytes to expect. Both servers below are the same dozen
 //! lines: accept in a loop, spawn a task per connection, and in each task
 //! read, upper-case, write everything, until the peer closes.
+//!
+//! A failed `accept` does not end the loop. Out of descriptors
+//! (`EMFILE`), the waiting connection stays queued and the listener stays
+//! readable: a loop that returned would stop listening for good, one that
+//! retried at once would spin. Both servers say so once on stderr, pause
+//! accepting for [`AcceptBackoff::PAUSE`] on their runtime's timer (the
+//! connections already open are served meanwhile, and some close), and
+//! accept again. A listener gets [`shared::net::LISTEN_BACKLOG`], so a
+//! burst of connects waits in the kernel's queue rather than being
+//! dropped and retried a second later.
 
 use std::future::Future;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 
 use shared::Trace;
+use shared::net::AcceptBackoff;
 
 use crate::runtime::{self, Runtime, TcpListener, TcpStream};
 
@@ -22,13 +33,24 @@ use crate::runtime::{self, Runtime, TcpListener, TcpStream};
 /// reads (and several writes), which is what the tests want to see.
 pub const BUF_SIZE: usize = 16 * 1024;
 
-// ANCHOR: echo_runtime
+// ANCHOR: accept_loop
 /// Serves the uppercase echo on our runtime: Python's selectors
 /// `accept` and `read` callbacks, turned into one task per connection.
-pub async fn serve(listener: TcpListener) -> io::Result<()> {
+pub async fn serve(listener: TcpListener) {
+    let mut backoff = AcceptBackoff::new("[server]");
     let mut accepted = 0u64;
     loop {
-        let (stream, _peer) = listener.accept().await?;
+        let stream = match listener.accept().await {
+            Ok((stream, _peer)) => stream,
+            // Out of descriptors, say: say so once, stop accepting for
+            // a moment while the open connections are served, go on.
+            Err(error) => {
+                if let Some(pause) = backoff.on_error(&error) {
+                    runtime::sleep(pause).await;
+                }
+                continue;
+            }
+        };
         accepted += 1;
         runtime::spawn_named(format!("conn {accepted}"), async move {
             // A peer that resets the connection ends its task; it is
@@ -37,29 +59,40 @@ pub async fn serve(listener: TcpListener) -> io::Result<()> {
         });
     }
 }
+// ANCHOR_END: accept_loop
 
+// ANCHOR: echo_connection
 /// One connection: read, upper-case, write all of it back, until EOF.
 pub async fn echo_connection(stream: TcpStream) -> io::Result<()> {
     let mut buf = vec![0u8; BUF_SIZE];
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
-            return Ok(()); // The peer closed: the seed's empty `recv`.
+            return Ok(()); // The peer closed: the course's empty `recv`.
         }
         buf[..n].make_ascii_uppercase();
         stream.write_all(&buf[..n]).await?;
     }
 }
-// ANCHOR_END: echo_runtime
+// ANCHOR_END: echo_connection
 
 // ANCHOR: echo_tokio
 /// The same server on tokio: the same lines, tokio's types.
-pub async fn serve_tokio(listener: tokio::net::TcpListener) -> io::Result<()> {
+pub async fn serve_tokio(listener: tokio::net::TcpListener) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut backoff = AcceptBackoff::new("[server]");
     loop {
-        let (mut stream, _peer) = listener.accept().await?;
-        stream.set_nodelay(true)?;
+        let mut stream = match listener.accept().await {
+            Ok((stream, _peer)) => stream,
+            Err(error) => {
+                if let Some(pause) = backoff.on_error(&error) {
+                    tokio::time::sleep(pause).await;
+                }
+                continue;
+            }
+        };
         tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
             let mut buf = vec![0u8; BUF_SIZE];
             loop {
                 let Ok(n) = stream.read(&mut buf).await else {
@@ -89,25 +122,23 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// Both, in the order the lesson compares them.
-    pub const ALL: [Engine; 2] = [Engine::Ours, Engine::Tokio];
-
-    /// The name on the command line and in figure names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::Ours => "ours",
-            Engine::Tokio => "tokio",
-        }
+    /// Both, in the order the lesson compares them (clap's
+    /// `value_variants`).
+    pub fn all() -> &'static [Engine] {
+        <Engine as clap::ValueEnum>::value_variants()
     }
 }
 
 impl std::fmt::Display for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        // The name on the command line, which figure names use too.
+        match clap::ValueEnum::to_possible_value(self) {
+            Some(value) => f.write_str(value.get_name()),
+            None => Ok(()),
+        }
     }
 }
 
-// ANCHOR: stop
 /// A one-shot "stop now" that another thread can fire: a flag and the
 /// waker of whoever awaits it. Firing it wakes the server's runtime out
 /// of `epoll_wait` (through the runtime's `mio::Waker`), so a server
@@ -158,7 +189,6 @@ impl Future for Stopped {
         }
     }
 }
-// ANCHOR_END: stop
 
 /// An echo server running on its own thread, on 127.0.0.1. Dropping it
 /// stops the loop, drops every connection and joins the thread.
@@ -183,8 +213,7 @@ impl EchoServer {
     ) -> shared::Result<EchoServer> {
         // Bind here, on the caller's thread, so a taken port is an error
         // the caller sees, and the address is known before we return.
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-            .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+        let listener = shared::net::listen(port)?;
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
         let stop = StopSignal::default();
@@ -206,8 +235,9 @@ impl EchoServer {
                     })
                 }
                 Engine::Tokio => {
+                    // Time too: the accept loop's back-off sleeps.
                     let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_io()
+                        .enable_all()
                         .build()?;
                     rt.block_on(async move {
                         let listener =

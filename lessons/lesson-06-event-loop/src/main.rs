@@ -1,6 +1,7 @@
-//! `cargo run -p lesson-06-event-loop`: the seed's selectors server and
-//! client, then (as subcommands) the gevent demo on our runtime, the echo
-//! server on our runtime or tokio's, a load generator, and `measure`.
+//! Lesson 06's CLI. `cargo run -p lesson-06-event-loop`: the course's
+//! selectors server and client; as subcommands, the gevent demo on our
+//! runtime, the echo server on our runtime or tokio's, a load generator,
+//! and `measure`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,8 +9,8 @@ use std::time::Duration;
 use clap::builder::RangedI64ValueParser;
 use clap::{Parser, Subcommand};
 use lesson_06_event_loop::{
-    EchoServer, Engine, drive, gevent_demo, measure, selector_demo,
-    slow_clients,
+    EchoServer, Engine, Scale, drive, gevent_demo, gevent_demo_panicking,
+    make_room_for, measure, runtime, selector_demo, slow_clients,
 };
 use shared::render::TimelineArgs;
 use shared::{Trace, Transcript};
@@ -27,21 +28,32 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The seed's selectors server with the seed's client (the default).
+    /// The course's selectors server with its client (the default).
     Selector {
         #[command(flatten)]
         timeline: TimelineArgs,
     },
-    /// The seed's gevent foo/bar/func3 demo, on our runtime.
+    /// The course's gevent foo/bar/func3 demo, on our runtime.
     Gevent {
-        /// Multiplies the sleeps (1: the seed's 2 s and 1 s).
+        /// Multiplies the sleeps, 0.001 to 100 (1: the course's 2 s and
+        /// 1 s).
         #[arg(
             long,
             value_name = "F",
-            default_value_t = 1.0,
-            allow_negative_numbers = true
+            default_value_t = Scale::ONE,
+            allow_negative_numbers = true,
+            value_parser = Scale::parse,
         )]
-        scale: f64,
+        scale: Scale,
+        /// Makes this task panic where it would have finished: shows how
+        /// a task's panic reaches `joinall`.
+        #[arg(
+            long,
+            hide = true,
+            value_name = "TASK",
+            value_parser = ["foo", "bar", "func3"],
+        )]
+        panic_in: Option<String>,
         #[command(flatten)]
         timeline: TimelineArgs,
     },
@@ -138,10 +150,15 @@ struct Traffic {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    quiet_task_panics();
     let result = match cli.command {
         None => selector(&cli.timeline),
         Some(Command::Selector { timeline }) => selector(&timeline),
-        Some(Command::Gevent { scale, timeline }) => gevent(scale, &timeline),
+        Some(Command::Gevent {
+            scale,
+            panic_in,
+            timeline,
+        }) => gevent(scale, panic_in.as_deref(), &timeline),
         Some(Command::Slow {
             clients,
             pause_ms,
@@ -157,28 +174,43 @@ fn main() -> ExitCode {
         }) => load(engine, clients, messages, &timeline),
         Some(Command::Measure {
             traffic: Traffic { clients, messages },
-        }) => {
-            let figures = measure(clients, messages);
-            shared::print_figures(&figures);
-            if figures.len() == 3 {
-                Ok(())
-            } else {
-                Err("some engine could not be measured (see above)".into())
-            }
-        }
+        }) => measure_both(clients, messages),
     };
     shared::exit_code(result)
+}
+
+/// Leaves the report of a task's panic to the code that joins the task
+/// (the runtime hands it the task's name and message): the default hook
+/// would print a second, noisier report with a backtrace hint.
+fn quiet_task_panics() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !runtime::in_task() {
+            report(info);
+        }
+    }));
 }
 
 fn selector(timeline: &TimelineArgs) -> shared::Result<()> {
     let trace = Trace::recording(timeline.wanted());
     selector_demo(&Transcript::stdout(), &trace)?;
-    timeline.show(&trace, "lesson 06: the seed's selectors server and client")
+    timeline.show(
+        &trace,
+        "lesson 06: the course's selectors server and client",
+    )
 }
 
-fn gevent(scale: f64, timeline: &TimelineArgs) -> shared::Result<()> {
+fn gevent(
+    scale: Scale,
+    panic_in: Option<&str>,
+    timeline: &TimelineArgs,
+) -> shared::Result<()> {
     let trace = Trace::recording(timeline.wanted());
-    gevent_demo(scale, &Transcript::stdout(), &trace)?;
+    let out = Transcript::stdout();
+    match panic_in {
+        None => gevent_demo(scale, &out, &trace)?,
+        Some(task) => gevent_demo_panicking(scale, &out, &trace, task)?,
+    }
     let title =
         format!("lesson 06: foo, bar, func3 on our runtime (scale {scale})");
     timeline.show(&trace, &title)
@@ -199,13 +231,15 @@ fn slow(
 }
 
 fn serve(engine: Engine, port: u16, secs: u64) -> shared::Result<()> {
+    // Every client holds a descriptor here: take all the system allows.
+    shared::net::raise_fd_limit();
     let server = EchoServer::start_on(engine, port, Trace::disabled())?;
-    println!(
+    shared::outln!(
         "[main] {engine} echo server on {} for {secs} s (try: nc {} {})",
         server.addr(),
         server.addr().ip(),
         server.addr().port()
-    );
+    )?;
     std::thread::sleep(Duration::from_secs(secs));
     server.stop()
 }
@@ -216,19 +250,33 @@ fn load(
     messages: usize,
     timeline: &TimelineArgs,
 ) -> shared::Result<()> {
+    make_room_for(clients)?;
     let trace = Trace::recording(timeline.wanted() && engine == Engine::Ours);
     let server = EchoServer::start_on(engine, 0, trace.clone())?;
     let report = drive(server.addr(), clients, messages)?;
     server.stop()?;
-    println!(
+    shared::outln!(
         "[main] {engine}: {clients} clients x {messages} messages: \
          {} round trips in {:.1} ms = {:.0} round trips/s",
         report.round_trips,
         report.elapsed.as_secs_f64() * 1e3,
         report.round_trips_per_sec()
-    );
+    )?;
     let title = format!(
         "lesson 06: echo on our runtime, {clients} clients x {messages} messages"
     );
     timeline.show(&trace, &title)
+}
+
+fn measure_both(clients: usize, messages: usize) -> shared::Result<()> {
+    make_room_for(clients)?;
+    let figures = measure(clients, messages);
+    for figure in &figures {
+        shared::outln!("{figure}")?;
+    }
+    if figures.len() == 3 {
+        Ok(())
+    } else {
+        Err("some engine could not be measured (see above)".into())
+    }
 }

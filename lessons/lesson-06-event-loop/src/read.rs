@@ -1,4 +1,4 @@
-//! One read, twice: as an `async fn`, and as the state machine the
+//! Lesson 06: one read, twice: as an `async fn`, and as the state machine the
 //! compiler turns it into. Both are compiled, and the tests hold them to
 //! the same bytes *and* the same number of polls.
 
@@ -21,7 +21,7 @@ pub async fn read_upper(
 }
 // ANCHOR_END: async_fn
 
-// ANCHOR: state_machine
+// ANCHOR: state_enum
 /// [`read_upper`], written out by hand: one variant per place the
 /// function can be, each holding the locals alive there.
 pub enum ReadUpper<'a> {
@@ -46,6 +46,8 @@ pub enum ReadUpper<'a> {
     Done,
 }
 
+// ANCHOR_END: state_enum
+
 impl<'a> ReadUpper<'a> {
     /// The call `read_upper(stream, buf)`: builds the machine, runs nothing.
     pub fn new(stream: &'a TcpStream, buf: &'a mut [u8]) -> ReadUpper<'a> {
@@ -53,6 +55,7 @@ impl<'a> ReadUpper<'a> {
     }
 }
 
+// ANCHOR: state_poll
 impl Future for ReadUpper<'_> {
     type Output = io::Result<usize>;
 
@@ -87,4 +90,4 @@ impl Future for ReadUpper<'_> {
         }
     }
 }
-// ANCHOR_END: state_machine
+// ANCHOR_END: state_poll

@@ -1,4 +1,4 @@
-//! A minimal async runtime, single-threaded, in a few hundred lines.
+//! Lesson 06: a minimal async runtime, single-threaded, in a few hundred lines.
 //!
 //! Three parts, each in plain view:
 //!
@@ -23,13 +23,16 @@
 //! industrial-strength.
 
 mod net;
+mod panic;
 mod reactor;
+mod spawn;
 mod timer;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,10 +40,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use shared::{Lane, State, Trace};
+use shared::{Lane, Span, State, Trace};
 
 pub use net::{Accept, Read, TcpListener, TcpStream, Write};
+pub use panic::{Panicked, in_task};
 use reactor::Reactor;
+pub use spawn::{JoinHandle, spawn, spawn_named, yield_now};
 use timer::Timers;
 pub use timer::{Sleep, sleep};
 
@@ -50,6 +55,7 @@ type BoxedTask = Pin<Box<dyn Future<Output = ()>>>;
 const MAIN: u64 = u64::MAX;
 
 // ANCHOR: waker
+// ANCHOR_END: waker
 /// The ids of the tasks that may make progress, in wake order.
 ///
 /// A `Mutex`, in a single-threaded runtime, because a [`Waker`] must be
@@ -57,6 +63,7 @@ const MAIN: u64 = u64::MAX;
 /// echo server's stop signal does). When the executor is parked in
 /// `epoll_wait`, such a waker also pokes a [`mio::Waker`] (an eventfd in
 /// the same epoll set) so the wait ends.
+// ANCHOR: waker
 struct ReadyQueue {
     ids: Mutex<VecDeque<u64>>,
     parked: AtomicBool,
@@ -75,6 +82,7 @@ impl ReadyQueue {
             let _ = self.unpark.wake();
         }
     }
+    // ANCHOR_END: waker
 
     fn is_empty(&self) -> bool {
         self.ids
@@ -88,6 +96,7 @@ impl ReadyQueue {
         let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
         std::mem::swap(&mut *ids, batch);
     }
+    // ANCHOR: waker
 }
 
 /// What a task's [`Waker`] points to: the task's id and the queue.
@@ -97,7 +106,9 @@ struct TaskWaker {
     // next turn queue the task once, not ten times.
     queued: AtomicBool,
     queue: Arc<ReadyQueue>,
+    // ANCHOR_END: waker
     lane: Option<Lane>,
+    // ANCHOR: waker
 }
 
 impl Wake for TaskWaker {
@@ -106,9 +117,11 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        // ANCHOR_END: waker
         if let Some(lane) = &self.lane {
             lane.mark("woken");
         }
+        // ANCHOR: waker
         if !self.queued.swap(true, Ordering::AcqRel) {
             self.queue.push(self.id);
         }
@@ -120,6 +133,10 @@ impl Wake for TaskWaker {
 /// its waker, made once.
 struct Task {
     future: Option<BoxedTask>,
+    // What `spawn` was told to call it: for the timeline and a panic.
+    name: String,
+    // Hands a panic to the task's `JoinHandle` (see `panic.rs`).
+    on_panic: Option<Box<dyn FnOnce(Panicked)>>,
     handle: Arc<TaskWaker>,
     waker: Waker,
     lane: Option<Lane>,
@@ -208,7 +225,7 @@ impl Runtime {
 
     /// A runtime that records, on `trace`: a lane per named task (a
     /// running span per poll, a waiting span between polls, a `woken`
-    /// mark per wake-up) and a `reactor` lane (a blocked span per
+    /// mark per wake-up) and a `reactor` lane (a waiting span per
     /// `epoll_wait` that can last, a mark per readiness event).
     pub fn traced(trace: Trace) -> io::Result<Runtime> {
         let lane = trace.is_enabled().then(|| trace.lane("reactor"));
@@ -231,28 +248,35 @@ impl Runtime {
     }
 
     // ANCHOR: block_on
+    // ANCHOR_END: block_on
     /// Runs `future` to completion on this thread, and with it every task
     /// spawned meanwhile, until `future` is done. Tasks still pending then
     /// stay in the runtime (a later `block_on` resumes them) and are
     /// dropped with it, like tokio's.
     ///
-    /// A panic in a task unwinds out of `block_on` (tokio would catch it
-    /// and hand it to the `JoinHandle`; we keep the loop short).
+    /// A panic in a spawned task is caught and handed, with the task's
+    /// name, to its `JoinHandle` (see [`Panicked`]); a panic in `future`
+    /// itself unwinds out of `block_on`.
     ///
     /// # Panics
     ///
     /// Inside another `block_on` on this thread, or if `epoll_wait` itself
     /// fails (it does not, short of a kernel bug or a closed epoll fd).
+    // ANCHOR: block_on
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = Enter::new(self.shared.clone());
         let shared = &self.shared;
         let mut future = pin!(future);
+        // ANCHOR_END: block_on
         let lane = shared.trace.is_enabled().then(|| shared.trace.lane("main"));
+        // ANCHOR: block_on
         let main = Arc::new(TaskWaker {
             id: MAIN,
             queued: AtomicBool::new(true),
             queue: shared.queue.clone(),
+            // ANCHOR_END: block_on
             lane,
+            // ANCHOR: block_on
         });
         let main_waker = Waker::from(main.clone());
         shared.queue.push(MAIN);
@@ -288,6 +312,7 @@ impl Runtime {
             } else {
                 Some(Duration::ZERO)
             };
+            // ANCHOR_END: block_on
             if timeout != Some(Duration::ZERO) {
                 // Parked: a wake from another thread must now unpark us.
                 // Check the queue once more *after* saying so, or a wake
@@ -297,6 +322,7 @@ impl Runtime {
                     timeout = Some(Duration::ZERO);
                 }
             }
+            // ANCHOR: block_on
             let parked = &shared.queue.parked;
             let unpark = || parked.store(false, Ordering::SeqCst);
             shared
@@ -324,175 +350,74 @@ impl Shared {
         // Take the future out of the map: while it runs it may spawn
         // (which inserts into the map), and a `RefCell` held across the
         // poll would panic on that.
-        let (mut future, waker, lane, since) = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(task) = tasks.get_mut(&id) else {
-                return; // finished before this stale wake-up
-            };
-            let Some(future) = task.future.take() else {
-                return;
-            };
-            task.handle.queued.store(false, Ordering::Release);
-            let waker = task.waker.clone();
-            (future, waker, task.lane.clone(), task.pending_since.take())
+        let Some((mut future, waker, lane, since)) = self.take_task(id) else {
+            return; // finished before this stale wake-up
         };
         let mut cx = Context::from_waker(&waker);
-        let poll = match &lane {
-            None => future.as_mut().poll(&mut cx),
-            Some(lane) => {
-                let start = self.trace.now();
-                if let Some(since) = since {
-                    lane.record_span(State::Waiting, "waiting", since, start);
-                }
-                let _running = lane.span(State::Running, "poll");
-                future.as_mut().poll(&mut cx)
-            }
-        };
+        // A panic in the task stops here, not in the loop (see `panic.rs`).
+        let poll = catch_unwind(AssertUnwindSafe(|| {
+            let _polling = panic::Polling::start();
+            let _traced = self.trace_poll(lane.as_ref(), since);
+            future.as_mut().poll(&mut cx)
+        }));
         match poll {
             // Done: forget it. Its output already went to its JoinHandle.
-            Poll::Ready(()) => {
+            Ok(Poll::Ready(())) => {
                 self.tasks.borrow_mut().remove(&id);
             }
             // Not done: put it back and wait for its waker.
-            Poll::Pending => {
+            Ok(Poll::Pending) => {
                 if let Some(task) = self.tasks.borrow_mut().get_mut(&id) {
                     task.future = Some(future);
                     task.pending_since =
                         lane.as_ref().map(|_| self.trace.now());
                 }
             }
+            // Panicked: forget it, and tell its JoinHandle who and why.
+            Err(payload) => {
+                drop(future);
+                let task = self.tasks.borrow_mut().remove(&id);
+                if let Some(task) = task
+                    && let Some(on_panic) = task.on_panic
+                {
+                    on_panic(Panicked::new(&task.name, payload.as_ref()));
+                }
+            }
         }
     }
     // ANCHOR_END: run_task
 
-    fn spawn<F>(&self, name: String, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        let state = Rc::new(RefCell::new(JoinState {
-            output: None,
-            waiter: None,
-        }));
-        let done = state.clone();
-        // The task proper: run the future, then hand its output to the
-        // JoinHandle and wake whoever awaits that.
-        let task = async move {
-            let output = future.await;
-            let waiter = {
-                let mut done = done.borrow_mut();
-                done.output = Some(output);
-                done.waiter.take()
-            };
-            if let Some(waiter) = waiter {
-                waiter.wake();
-            }
-        };
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let lane = self.trace.is_enabled().then(|| self.trace.lane(name));
-        let handle = Arc::new(TaskWaker {
-            id,
-            // Queued at once: a new task runs on the next turn.
-            queued: AtomicBool::new(true),
-            queue: self.queue.clone(),
-            lane: lane.clone(),
-        });
-        let waker = Waker::from(handle.clone());
-        let task = Task {
-            future: Some(Box::pin(task)),
-            handle,
-            waker,
-            lane,
-            pending_since: None,
-        };
-        self.tasks.borrow_mut().insert(id, task);
-        self.queue.push(id);
-        JoinHandle { state }
+    /// Takes task `id`'s future out of the map, with what polling it
+    /// needs: its waker, and its lane and waiting start for the timeline.
+    fn take_task(
+        &self,
+        id: u64,
+    ) -> Option<(BoxedTask, Waker, Option<Lane>, Option<Duration>)> {
+        let mut tasks = self.tasks.borrow_mut();
+        let task = tasks.get_mut(&id)?;
+        let future = task.future.take()?;
+        task.handle.queued.store(false, Ordering::Release);
+        let since = task.pending_since.take();
+        Some((future, task.waker.clone(), task.lane.clone(), since))
     }
-}
 
-// ANCHOR: spawn
-/// Starts `future` as a new task on the current runtime; it first runs on
-/// the loop's next turn. gevent's `gevent.spawn`, asyncio's
-/// `create_task`, tokio's `tokio::spawn` (without the `Send` bound: our
-/// tasks never leave this thread).
-///
-/// # Panics
-///
-/// Outside [`Runtime::block_on`].
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    spawn_named("task", future)
-}
-
-/// [`spawn`], with a name for the task's lane on the timeline.
-///
-/// # Panics
-///
-/// Outside [`Runtime::block_on`].
-pub fn spawn_named<F>(
-    name: impl Into<String>,
-    future: F,
-) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    with_current(|rt| rt.spawn(name.into(), future))
-}
-
-struct JoinState<T> {
-    output: Option<T>,
-    waiter: Option<Waker>,
-}
-
-/// A spawned task's result, as a future: `handle.await` waits for the
-/// task and gives its output (gevent's `joinall`, one task at a time).
-/// Dropping the handle detaches the task; it runs on regardless.
-pub struct JoinHandle<T> {
-    state: Rc<RefCell<JoinState<T>>>,
-}
-
-impl<T> JoinHandle<T> {
-    /// Whether the task has finished (and its output is waiting here).
-    pub fn is_finished(&self) -> bool {
-        self.state.borrow().output.is_some()
-    }
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = T;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut state = self.state.borrow_mut();
-        match state.output.take() {
-            Some(output) => Poll::Ready(output),
-            None => {
-                state.waiter = Some(cx.waker().clone());
-                Poll::Pending
-            }
+    /// The timeline's record of one poll of a traced task: its waiting
+    /// span since its last poll, and a running span for this one, which
+    /// ends when the returned guard is dropped.
+    fn trace_poll<'a>(
+        &self,
+        lane: Option<&'a Lane>,
+        since: Option<Duration>,
+    ) -> Option<Span<'a>> {
+        let lane = lane?;
+        if let Some(since) = since {
+            lane.record_span(
+                State::Waiting,
+                "waiting",
+                since,
+                self.trace.now(),
+            );
         }
+        Some(lane.span(State::Running, "poll"))
     }
-}
-// ANCHOR_END: spawn
-
-/// Gives way once: returns `Pending` after waking itself, so every other
-/// ready task runs before this one resumes. (`sleep(Duration::ZERO)` does
-/// the same through the timer heap.)
-pub async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await;
 }

@@ -1,4 +1,4 @@
-//! Async sockets: mio's non-blocking sockets plus the reactor.
+//! Lesson 06: async sockets, mio's non-blocking sockets plus the reactor.
 //!
 //! Every operation is the same three steps, written out by hand in the
 //! futures below: try the syscall; if it worked, `Ready`; if it said
@@ -26,13 +26,25 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
-    /// Binds `addr` (use `127.0.0.1:0` for any free port).
+    /// Binds `addr` (use `127.0.0.1:0` for any free port), with the
+    /// course's listen backlog ([`shared::net::listen_on`]).
+    ///
+    /// # Errors
+    ///
+    /// An IPv6 address (the course's servers listen on 127.0.0.1), or
+    /// whatever `bind` and `listen` say.
     ///
     /// # Panics
     ///
     /// Outside [`Runtime::block_on`](crate::runtime::Runtime::block_on).
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        TcpListener::adopt(mio::net::TcpListener::bind(addr)?)
+        let SocketAddr::V4(addr) = addr else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("cannot listen on {addr}: IPv4 only"),
+            ));
+        };
+        TcpListener::from_std(shared::net::listen_on(addr)?)
     }
 
     /// Takes over a listener bound elsewhere (in another thread, say, so
@@ -183,7 +195,7 @@ impl TcpStream {
     }
 
     /// Writes all of `buf`: a partial `write` is normal on a non-blocking
-    /// socket (the seed's `conn.send(data)  # Hope it won't block`), so
+    /// socket (the course's `conn.send(data)  # Hope it won't block`), so
     /// loop until every byte is in the kernel's buffer.
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
@@ -235,7 +247,7 @@ impl Future for Read<'_> {
         // `&mut` to its fields freely.
         let this = &mut *self;
         loop {
-            // Phase 2 of the seed's picture, the copy, is this `recv`; it
+            // Phase 2 of the course's picture, the copy, is this `recv`; it
             // is tried first, since the data may already be there.
             match (&this.stream.io).read(this.buf) {
                 Ok(n) => return Poll::Ready(Ok(n)),

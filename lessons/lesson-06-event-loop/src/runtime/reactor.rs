@@ -1,4 +1,4 @@
-//! The reactor: the half of the runtime that waits for the kernel.
+//! Lesson 06: the reactor, the half of the runtime that waits for the kernel.
 //!
 //! It owns a mio [`Poll`] (epoll on Linux) and a table from mio [`Token`]
 //! to the [`Waker`]s of the tasks waiting on that socket: at most one
@@ -135,10 +135,12 @@ impl Reactor {
     }
 
     // ANCHOR: poll
+    // ANCHOR_END: poll
     /// One `epoll_wait`: blocks until a registered socket is ready, the
     /// timeout passes (`None`: forever; zero: just look), or another thread
     /// unparks us. Then calls `awake` (the executor is no longer parked)
     /// and wakes every task waiting on a ready socket.
+    // ANCHOR: poll
     pub(crate) fn poll(
         &self,
         timeout: Option<Duration>,
@@ -146,20 +148,23 @@ impl Reactor {
     ) -> io::Result<()> {
         let mut events = self.events.borrow_mut();
         {
+            // ANCHOR_END: poll
             // Only a wait that can last is drawn: a zero-timeout look
             // happens every turn and would cover the timeline in slivers.
             let waits = timeout != Some(Duration::ZERO);
             let _blocked = match (&self.lane, waits) {
                 (Some(lane), true) => {
-                    Some(lane.span(State::Blocked, "epoll_wait"))
+                    Some(lane.span(State::Waiting, "epoll_wait"))
                 }
                 _ => None,
             };
+            // ANCHOR: poll
             let waited = self.poll.borrow_mut().poll(&mut events, timeout);
             // Back from the kernel: from here on, a wake-up needs no
             // unparking (and the wakes below would otherwise each write
             // to the eventfd for nothing).
             awake();
+            // ANCHOR_END: poll
             match waited {
                 Ok(()) => {}
                 // A signal interrupted the wait: nothing is ready, and the
@@ -169,6 +174,7 @@ impl Reactor {
                 }
                 Err(e) => return Err(e),
             }
+            // ANCHOR: poll
         }
         // Collect first, wake after: a waker may run arbitrary code (ours
         // only queues a task id), and must not find our table borrowed.
@@ -186,6 +192,7 @@ impl Reactor {
                 event.is_readable() || event.is_read_closed() || failed;
             let writable =
                 event.is_writable() || event.is_write_closed() || failed;
+            // ANCHOR_END: poll
             if let Some(lane) = &self.lane {
                 let what = match (readable, writable) {
                     (true, true) => "readable+writable",
@@ -194,6 +201,7 @@ impl Reactor {
                 };
                 lane.mark(format!("token {} {what}", token.0));
             }
+            // ANCHOR: poll
             if readable && let Some(waker) = waiters.reader.take() {
                 ready.push(waker);
             }

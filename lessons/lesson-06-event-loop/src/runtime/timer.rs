@@ -1,4 +1,4 @@
-//! Timers: a heap of deadlines, consulted for the reactor's timeout.
+//! Lesson 06: timers, a heap of deadlines, consulted for the reactor's timeout.
 //!
 //! There is no timer thread. A sleeping task leaves `(deadline, waker)` in
 //! a min-heap; before each `epoll_wait` the executor wakes every entry
@@ -44,7 +44,6 @@ impl Ord for Entry {
     }
 }
 
-// ANCHOR: timers
 /// Every pending deadline; the earliest on top.
 #[derive(Default)]
 pub(crate) struct Timers {
@@ -85,12 +84,13 @@ impl Timers {
         due
     }
 }
-// ANCHOR_END: timers
 
 // ANCHOR: sleep
 /// The future of [`sleep`]: ready once its deadline has passed.
+// ANCHOR_END: sleep
 #[derive(Debug)]
 #[must_use = "a sleep does nothing unless awaited"]
+// ANCHOR: sleep
 pub struct Sleep {
     deadline: Instant,
     // The waker we left in the heap, if any: registering once is enough,
@@ -98,6 +98,7 @@ pub struct Sleep {
     // a spurious wake-up, and we add one for the new waker).
     registered: Option<Waker>,
 }
+// ANCHOR_END: sleep
 
 /// Sleeps for `duration` without blocking the thread: the task is parked
 /// and the thread runs others. gevent's `gevent.sleep`, asyncio's
@@ -110,6 +111,7 @@ pub struct Sleep {
 /// # Panics
 ///
 /// When polled outside [`Runtime::block_on`](crate::runtime::Runtime).
+// ANCHOR: sleep
 pub fn sleep(duration: Duration) -> Sleep {
     let now = Instant::now();
     let deadline = now

@@ -1,20 +1,24 @@
-//! `Selector`: Python's `selectors` module, in Rust, on mio.
+//! Lesson 06: `Selector`, Python's `selectors` module, in Rust, on mio.
 //!
-//! The seed registers a socket with a callback (`sel.register(sock,
-//! EVENT_READ, accept)`), and its loop calls back whatever `select()`
-//! returns ready. Here the selector *owns* each registered socket (Rust
+//! The course's server registers a socket with a callback
+//! (`sel.register(sock, EVENT_READ, accept)`), and its loop calls back
+//! whatever `select()` returns ready. Here the selector *owns* each registered socket (Rust
 //! has no shared `fileobj` references), so a callback is handed the socket
 //! it was registered with, and `unregister` closes it.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lesson_05_io_models::client::py_bytes;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use shared::{Lane, Transcript};
+
+mod callbacks;
+pub mod naive;
+
+pub use callbacks::{accept, flush, read};
 
 /// Which events a key waits for, or which happened: `selectors.EVENT_READ`
 /// and `selectors.EVENT_WRITE`.
@@ -57,7 +61,7 @@ pub enum Source {
     Conn(Conn),
 }
 
-/// A connection and its output queue. The seed's `conn.send(data)  #
+/// A connection and its output queue. The course's `conn.send(data)  #
 /// Hope it won't block` sends once and drops whatever the kernel did not
 /// take; we keep that rest here and send it when the socket is writable.
 #[derive(Debug)]
@@ -74,12 +78,12 @@ pub struct Conn {
     pub waiting_to_write: bool,
 }
 
-/// What `select()` returns a key for: the seed's `key` (its `fileobj` is
+/// What `select()` returns a key for: the course's `key` (its `fileobj` is
 /// inside the selector, its `data` is the callback).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key(pub usize);
 
-/// A callback: the seed's `accept(sock, mask)` and `read(conn, mask)`,
+/// A callback: the course's `accept(sock, mask)` and `read(conn, mask)`,
 /// with the selector passed in (Python reaches it as a global).
 pub type Callback = fn(&mut Selector, Key, &mut Source, Mask) -> io::Result<()>;
 
@@ -91,7 +95,6 @@ struct Entry {
     closing: bool,
 }
 
-// ANCHOR: selector
 /// `selectors.DefaultSelector()`, on mio.
 pub struct Selector {
     poll: Poll,
@@ -275,191 +278,3 @@ impl Selector {
         self.out.say(&self.lane, line);
     }
 }
-// ANCHOR_END: selector
-
-// ANCHOR: callbacks
-/// The seed's `accept(sock, mask)`: take every waiting connection and
-/// register it for reading, with `read` as its callback.
-pub fn accept(
-    sel: &mut Selector,
-    _key: Key,
-    sock: &mut Source,
-    _mask: Mask,
-) -> io::Result<()> {
-    let Source::Listener(listener) = sock else {
-        return Ok(());
-    };
-    // mio is edge-triggered: one event may stand for several queued
-    // connections, so accept until `WouldBlock`, not once as the seed
-    // does (Python's level-triggered selector would simply call again).
-    loop {
-        let (stream, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        sel.accepted += 1;
-        let number = sel.accepted;
-        sel.say(format!("[server] accepted conn {number} from {peer}"));
-        let conn = Conn {
-            stream,
-            peer,
-            number,
-            outbox: Vec::new(),
-            waiting_to_write: false,
-        };
-        sel.register(Source::Conn(conn), EVENT_READ, read)?;
-    }
-}
-
-/// The seed's `read(conn, mask)`: echo what arrived, upper-cased; on an
-/// empty read, unregister and close.
-pub fn read(
-    sel: &mut Selector,
-    key: Key,
-    source: &mut Source,
-    _mask: Mask,
-) -> io::Result<()> {
-    let Source::Conn(conn) = source else {
-        return Ok(());
-    };
-    let mut buf = [0u8; 1000];
-    // Edge-triggered again: drain the socket until `WouldBlock`, or the
-    // bytes left in it would never be reported.
-    loop {
-        let n = match conn.stream.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            // A reset is the peer leaving rudely: close, as for EOF.
-            Err(_) => 0,
-        };
-        if n == 0 {
-            sel.say(format!("[server] closing conn {}", conn.number));
-            sel.unregister(key);
-            return Ok(());
-        }
-        let data = &buf[..n];
-        sel.say(format!(
-            "[server] echoing {} to conn {}",
-            py_bytes(data),
-            conn.number
-        ));
-        conn.outbox.extend(data.to_ascii_uppercase());
-    }
-    flush(sel, key, source, EVENT_READ)
-}
-
-/// Sends what the outbox holds. If the kernel takes only part of it (the
-/// case the seed hopes away), wait for `EVENT_WRITE` too, with
-/// `flush_then_read` as the callback; once the outbox is empty, go back to
-/// waiting for reads only.
-pub fn flush(
-    sel: &mut Selector,
-    key: Key,
-    source: &mut Source,
-    _mask: Mask,
-) -> io::Result<()> {
-    let Source::Conn(conn) = source else {
-        return Ok(());
-    };
-    while !conn.outbox.is_empty() {
-        match conn.stream.write(&conn.outbox) {
-            Ok(n) => {
-                conn.outbox.drain(..n);
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if !conn.waiting_to_write {
-                    conn.waiting_to_write = true;
-                    sel.modify(key, source, EVENT_READ_WRITE, flush_then_read)?;
-                }
-                return Ok(());
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            // The peer is gone: nobody to send the rest to.
-            Err(_) => {
-                sel.unregister(key);
-                return Ok(());
-            }
-        }
-    }
-    if conn.waiting_to_write {
-        conn.waiting_to_write = false;
-        sel.modify(key, source, EVENT_READ, read)?;
-    }
-    Ok(())
-}
-// ANCHOR_END: callbacks
-
-/// The callback while output is queued: send first, then read.
-fn flush_then_read(
-    sel: &mut Selector,
-    key: Key,
-    source: &mut Source,
-    mask: Mask,
-) -> io::Result<()> {
-    if mask.write {
-        flush(sel, key, source, mask)?;
-    }
-    if mask.read && sel.entries.get(&key).is_some_and(|e| !e.closing) {
-        read(sel, key, source, mask)?;
-    }
-    Ok(())
-}
-
-// ANCHOR: naive
-/// The seed's `read` callback word for word, kept to show what goes wrong.
-/// **Wrong on an edge-triggered selector** (and wrong anywhere on a big
-/// message): it reads once per event, so whatever is still in the socket
-/// after its 1000 bytes is never reported again; and it sends once,
-/// dropping whatever the kernel did not take.
-pub mod naive {
-    use std::io::{self, Read, Write};
-
-    use super::{Key, Mask, Selector, Source};
-
-    /// `data = conn.recv(1000); conn.send(data.upper())`, once per event.
-    pub fn read(
-        sel: &mut Selector,
-        key: Key,
-        source: &mut Source,
-        _mask: Mask,
-    ) -> io::Result<()> {
-        let Source::Conn(conn) = source else {
-            return Ok(());
-        };
-        let mut buf = [0u8; 1000];
-        match conn.stream.read(&mut buf) {
-            Ok(0) | Err(_) => sel.unregister(key),
-            Ok(n) => {
-                // "Hope it won't block": the count it returns is ignored.
-                let _ = conn.stream.write(&buf[..n].to_ascii_uppercase());
-            }
-        }
-        Ok(())
-    }
-
-    /// The seed's `accept`, registering the naive `read`.
-    pub fn accept(
-        sel: &mut Selector,
-        _key: Key,
-        sock: &mut Source,
-        _mask: Mask,
-    ) -> io::Result<()> {
-        let Source::Listener(listener) = sock else {
-            return Ok(());
-        };
-        let (stream, peer) = listener.accept()?;
-        let conn = super::Conn {
-            stream,
-            peer,
-            number: 0,
-            outbox: Vec::new(),
-            waiting_to_write: false,
-        };
-        sel.register(Source::Conn(conn), super::EVENT_READ, read)?;
-        Ok(())
-    }
-}
-// ANCHOR_END: naive

@@ -13,7 +13,7 @@ use shared::{Trace, Transcript};
 
 #[test]
 fn two_hundred_clients_at_once_get_their_replies_on_each_engine() {
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         let stats = load_ours(server.addr(), 200, 10, 64).unwrap();
         assert_eq!(stats.round_trips, 2000, "{engine}");
@@ -51,7 +51,7 @@ fn big_message() -> Vec<u8> {
 #[test]
 fn a_one_mib_message_comes_back_whole_and_upper_cased() {
     let message = big_message();
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         let reply = echo_big(server.addr(), &message);
         assert!(reply == message.to_ascii_uppercase(), "{engine}");
@@ -60,7 +60,7 @@ fn a_one_mib_message_comes_back_whole_and_upper_cased() {
 
 #[test]
 fn clients_that_leave_mid_message_do_not_hurt_the_server() {
-    for engine in Engine::ALL {
+    for &engine in Engine::all() {
         let server = EchoServer::start(engine).unwrap();
         for _ in 0..5 {
             // Half a message, then gone without reading the reply.
@@ -79,7 +79,7 @@ fn clients_that_leave_mid_message_do_not_hurt_the_server() {
     }
 }
 
-/// The seed's selectors server on a thread, until `conns` connections
+/// The course's selectors server on a thread, until `conns` connections
 /// have come and gone.
 fn selector_server(
     conns: u64,
@@ -149,13 +149,13 @@ fn measure_gives_both_engines_and_their_ratio() {
     assert!(figures.iter().all(|f| f.value > 0.0 && f.value.is_finite()));
 }
 
-/// The seed's read-once callback on an edge-triggered selector: a 64 KiB
+/// The course's read-once callback on an edge-triggered selector: a 64 KiB
 /// message arrives in a few edges, each edge gets 1000 bytes read, and
 /// the rest sits in the socket with nothing left to report it. The loop
 /// goes quiet (a `select` with a timeout returns nothing) with most of
 /// the message never echoed. The fixed callbacks echo all of it.
 #[test]
-fn the_seeds_read_once_callback_strands_data_under_edge_triggering() {
+fn the_courses_read_once_callback_strands_data_under_edge_triggering() {
     use lesson_06_event_loop::selector::naive;
     let message = vec![b'a'; 64 * 1024];
     for (callback, fixed) in [

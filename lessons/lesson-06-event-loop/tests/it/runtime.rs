@@ -250,3 +250,37 @@ fn connecting_to_a_closed_port_is_an_error_not_a_hang() {
     let result = rt.block_on(TcpStream::connect(port));
     assert!(result.is_err());
 }
+
+#[test]
+fn a_tasks_panic_reaches_its_joiner_with_its_name_and_spares_the_rest() {
+    let rt = Runtime::new().unwrap();
+    let (doomed, survivor) = rt.block_on(async {
+        let doomed = spawn_named("doomed", async {
+            yield_now().await;
+            panic!("boom");
+        });
+        let survivor = spawn_named("survivor", async {
+            for _ in 0..3 {
+                yield_now().await;
+            }
+            "still here"
+        });
+        (doomed.join().await, survivor.join().await)
+    });
+    let panicked = doomed.unwrap_err();
+    assert_eq!(
+        (panicked.task.as_str(), panicked.message.as_str()),
+        ("doomed", "boom")
+    );
+    assert_eq!(panicked.to_string(), "task doomed panicked: boom");
+    assert_eq!(survivor, Ok("still here"));
+}
+
+#[test]
+#[should_panic(expected = "task doomed panicked: boom")]
+fn awaiting_a_panicked_task_passes_its_panic_on_by_name() {
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        spawn_named("doomed", async { panic!("boom") }).await;
+    });
+}

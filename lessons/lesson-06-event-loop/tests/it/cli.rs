@@ -1,5 +1,5 @@
-//! The binary: the demos, clear errors for bad flags, and `measure` lines
-//! the tour can parse.
+//! The binary: the demos, clear errors for bad flags and for a task that
+//! panics, and `measure` lines the tour can parse.
 
 use shared::cli_check::LessonBinary;
 
@@ -12,12 +12,7 @@ fn gevent_prints_the_six_lines() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        "Running in foo\n\
-         Explicit context to bar\n\
-         running func3\n\
-         running func3 again\n\
-         Implicit context switch back to bar\n\
-         Explicit context switch to foo again\n"
+        shared::course::GEVENT_FOO_BAR
     );
 }
 
@@ -36,15 +31,30 @@ fn bad_flags_give_one_clear_error_and_status_2() {
         (&["measure", "--messages", "-3"][..], "--messages"),
         (&["serve", "--port", "70000"][..], "--port"),
         (&["gevent", "--scale", "fast"][..], "--scale"),
+        (&["gevent", "--scale", "0"][..], "--scale"),
+        (&["gevent", "--scale", "1e308"][..], "--scale"),
+        (&["gevent", "--panic-in", "nobody"][..], "--panic-in"),
     ] {
         LESSON.assert_bad_flag(args, flag);
     }
 }
 
 #[test]
-fn a_bad_scale_is_one_error_line_and_status_1() {
-    let args = ["gevent", "--scale", "0"];
-    LESSON.assert_one_error_line(&args, "error: the scale");
+fn a_scale_out_of_range_is_refused_in_a_short_line() {
+    // The range, not the number back in 309 digits.
+    let output = LESSON.run(&["gevent", "--scale", "1e308"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("0.001 and 100"), "{stderr}");
+    assert!(!stderr.contains("00000000"), "{stderr}");
+}
+
+#[test]
+fn a_panic_in_a_task_is_one_error_line_naming_the_task() {
+    for task in ["foo", "bar", "func3"] {
+        let args = ["gevent", "--scale", "0.01", "--panic-in", task];
+        let start = format!("error: task {task} panicked");
+        LESSON.assert_one_error_line(&args, &start);
+    }
 }
 
 #[test]
@@ -78,4 +88,14 @@ fn measure_prints_figures_the_tour_can_parse() {
     let names: Vec<_> = figures.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["echo_rps_ours", "echo_rps_tokio", "ours_vs_tokio"]);
     assert!(figures.iter().all(|f| f.value > 0.0));
+}
+
+/// What the book shows for `gevent --panic-in bar`.
+const PANIC_IN_BAR: &str = include_str!("../../output/panic-in-bar.txt");
+
+#[test]
+fn a_panic_in_bar_prints_what_the_book_shows() {
+    let output =
+        LESSON.run(&["gevent", "--scale", "0.01", "--panic-in", "bar"]);
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), PANIC_IN_BAR);
 }
