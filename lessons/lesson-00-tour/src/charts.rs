@@ -33,8 +33,9 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use shared::render::chart::{
-    self, BYTES, COUNT, FONT, FOOTER, HEIGHT, NANOSECONDS, SECONDS, Series,
-    Units, WIDTH, colour, drawable, drawing_error, tick,
+    self, BYTES, CAPTION, COUNT, FONT, NANOSECONDS, SECONDS, Series, TEXT,
+    Units, WIDTH, colour, drawable, drawing_error, footer_height, tick,
+    wrap_footer,
 };
 
 /// The command that writes the CSVs the charts are drawn from.
@@ -434,22 +435,27 @@ impl BarChart {
         let high = max * 12.0;
         table.check_drawable(&(low..high))?;
         let count = bars.len() as i32;
+        // Each bar gets a row tall enough for its name at full size, so a
+        // phone (which scales the chart to its width) can read them.
+        let plot_height = 130 + 36 * bars.len() as u32;
+        let footer = wrap_footer(footer);
+        let height = plot_height + footer_height(&footer);
 
         let mut svg = String::new();
         let fail = |e| drawing_error(self.title, e);
         {
-            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT))
+            let root = SVGBackend::with_string(&mut svg, (WIDTH, height))
                 .into_drawing_area();
             root.fill(&WHITE).map_err(fail)?;
-            let (plot, bottom) = root.split_vertically(HEIGHT - FOOTER);
+            let (plot, bottom) = root.split_vertically(plot_height);
             // Category `i` of the segmented axis is drawn from the bottom
             // up, so the first row of the CSV gets the top category.
             let row_of = |i: i32| count - 1 - i;
             let mut chart = ChartBuilder::on(&plot)
-                .caption(self.title, (FONT, 17))
+                .caption(self.title, (FONT, CAPTION))
                 .margin(12)
-                .x_label_area_size(44)
-                .y_label_area_size(140)
+                .x_label_area_size(52)
+                .y_label_area_size(150)
                 .build_cartesian_2d(
                     (low..high).log_scale(),
                     (0..count - 1).into_segmented(),
@@ -471,12 +477,12 @@ impl BarChart {
                 .x_desc(self.value_desc)
                 .x_label_formatter(&x_ticks)
                 .y_label_formatter(&y_names)
-                .label_style((FONT, 13))
-                .axis_desc_style((FONT, 13))
+                .label_style((FONT, TEXT))
+                .axis_desc_style((FONT, TEXT))
                 .light_line_style(RGBColor(240, 240, 240))
                 .draw()
                 .map_err(fail)?;
-            let label_style = TextStyle::from((FONT, 12).into_font())
+            let label_style = TextStyle::from((FONT, TEXT).into_font())
                 .pos(Pos::new(HPos::Left, VPos::Center));
             for (row, (label, v)) in bars.iter().enumerate() {
                 let i = row_of(row as i32);
@@ -501,7 +507,7 @@ impl BarChart {
                     )])
                     .map_err(fail)?;
             }
-            chart::draw_footer(&bottom, footer).map_err(fail)?;
+            chart::draw_footer(&bottom, &footer).map_err(fail)?;
             root.present().map_err(fail)?;
         }
         Ok(Some(svg))
