@@ -198,7 +198,20 @@ fn draw(
     // Panels are stacked, not side by side: side by side, a phone would
     // scale the pair down to half the text size.
     let count = u32::try_from(charts.len().max(1)).unwrap_or(1);
-    let title_height = if title.is_some() { TITLE } else { 0 };
+    // A long title is cut into lines: SVG text does not wrap, and a line
+    // wider than the chart would be cut off at both ends.
+    let title_lines = match title {
+        Some(title) => {
+            let max = (f64::from(WIDTH) - 24.0)
+                / (CHAR * f64::from(CAPTION) / f64::from(TEXT));
+            wrap(title, max as usize)
+        }
+        None => Vec::new(),
+    };
+    let title_height = match u32::try_from(title_lines.len()).unwrap_or(1) {
+        0 => 0,
+        n => TITLE + ROW * (n - 1),
+    };
     let legend_height = legend_height(legend.len());
     let footer = wrap_footer(footer);
     let footer_height = footer_height(&footer);
@@ -211,11 +224,15 @@ fn draw(
         let (heading, body) = root.split_vertically(title_height);
         let (plots, rest) = body.split_vertically(HEIGHT * count);
         let (legend_area, bottom) = rest.split_vertically(legend_height);
-        if let Some(title) = title {
-            let style = TextStyle::from((FONT, CAPTION).into_font())
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            let at = (i32::try_from(WIDTH / 2).unwrap_or(0), 20);
-            heading.draw(&Text::new(title, at, style)).map_err(fail)?;
+        let style = TextStyle::from((FONT, CAPTION).into_font())
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let row = i32::try_from(ROW).unwrap_or(0);
+        for (index, line) in title_lines.iter().enumerate() {
+            let y = 20 + row * i32::try_from(index).unwrap_or(0);
+            let at = (i32::try_from(WIDTH / 2).unwrap_or(0), y);
+            heading
+                .draw(&Text::new(line.as_str(), at, style.clone()))
+                .map_err(fail)?;
         }
         let areas = plots.split_evenly((charts.len().max(1), 1));
         for (((chart, lines), (x_range, y_range)), area) in
@@ -393,25 +410,31 @@ fn draw_legend<DB: DrawingBackend>(
 /// [`footer_height`] and [`draw_footer`].
 pub fn wrap_footer(footer: &[String]) -> Vec<String> {
     let max = ((f64::from(WIDTH) - 24.0) / CHAR) as usize;
-    let mut lines = Vec::new();
-    for entry in footer {
-        let mut line = String::new();
-        for word in entry.split(' ') {
-            let len = line.chars().count();
-            if len > 0 && len + 1 + word.chars().count() > max {
-                lines.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        lines.push(line);
-    }
+    let mut lines: Vec<String> =
+        footer.iter().flat_map(|entry| wrap(entry, max)).collect();
     // A blank last line is no line.
     while lines.last().is_some_and(|l| l.is_empty()) {
         lines.pop();
     }
+    lines
+}
+
+/// `text` cut at spaces into lines of at most `max` characters (a longer
+/// word gets a line of its own); an empty text is one empty line.
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > max {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
     lines
 }
 
@@ -608,6 +631,20 @@ mod tests {
         assert_eq!(svg.matches(">\nmay\n</text>").count(), 1, "{svg}");
         assert!(svg.contains("a &lt; b"));
         assert!(svg.contains("data: x"));
+    }
+
+    #[test]
+    fn a_long_title_is_cut_into_lines_that_fit() {
+        let title = "lesson 03: spawn + join per task, and memory per live \
+                     task, against the number of tasks alive at once";
+        let panel = chart("time", vec![Series::new("hub", vec![(1e3, 300.0)])]);
+        let svg = line_charts_svg(title, &[panel], &[]).unwrap();
+        let first =
+            "lesson 03: spawn + join per task, and memory per live task,";
+        assert!(svg.contains(&format!(">\n{first}\n</text>")), "{svg}");
+        assert!(!svg.contains(title), "{svg}");
+        assert_eq!(wrap("a b c", 3), ["a b", "c"]);
+        assert_eq!(wrap("", 3), [""]);
     }
 
     #[test]
