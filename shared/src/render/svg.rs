@@ -437,7 +437,7 @@ mod tests {
     #[test]
     fn long_names_are_cut() {
         assert_eq!(short_name("c1"), "c1");
-        let cut = short_name("a-lane-name-that-goes-on-and-on");
+        let cut = short_name(&"a-lane-name-that-goes-on-and-on".repeat(3));
         assert_eq!(cut.chars().count(), NAME_MAX);
         assert!(cut.ends_with('\u{2026}'));
     }
