@@ -168,7 +168,19 @@ fn numbers_run(mode: Mode, out: Option<PathBuf>) -> shared::Result<()> {
              add `--release` for real ones"
         );
     }
-    let dir = out.unwrap_or_else(numbers::default_dir);
+    // A folder the learner names must have its parent already (a typo is
+    // an error, not a new tree of folders); the default one is ours, and
+    // is created whole when missing (a build with its target folder
+    // elsewhere has no `<workspace>/target`).
+    let dir = match out {
+        Some(dir) => dir,
+        None => {
+            let dir = numbers::default_dir();
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            dir
+        }
+    };
     // The points are measured by this same program in fresh processes.
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find this program to run it: {e}"))?;
