@@ -496,21 +496,65 @@ fn every_chart_is_readable_on_a_phone() {
     let scratch = Scratch::with_every_csv("phone");
     for path in render_dir(&scratch.csv(), &scratch.out()).unwrap() {
         let text = fs::read_to_string(&path).unwrap();
-        let doc = roxmltree::Document::parse(&text).unwrap();
-        let view_box = doc.root_element().attribute("viewBox").unwrap();
-        let width: f64 =
-            view_box.split_whitespace().nth(2).unwrap().parse().unwrap();
         // A phone shows the book about 420 pixels wide and scales the
         // chart down to fit.
-        let smallest = doc
-            .descendants()
-            .filter_map(|n| n.attribute("font-size"))
-            .map(|size| size.parse::<f64>().unwrap() * 420.0 / width)
-            .fold(f64::MAX, f64::min);
+        let smallest = smallest_text_on_a_phone(&text);
         assert!(
             smallest >= 10.0,
             "{}: text renders at {smallest:.1} px in a 420 px window",
             path.display()
         );
     }
+}
+
+/// The smallest text of an SVG, in pixels, when a 420 px wide phone
+/// scales it to its width: every `font-size` (attributes, and the
+/// `<style>` of the swim-lane charts) times 420 over the viewBox's width.
+fn smallest_text_on_a_phone(text: &str) -> f64 {
+    let doc = roxmltree::Document::parse(text).unwrap();
+    let root = doc.root_element();
+    let view_box = root.attribute("viewBox").unwrap();
+    let width: f64 =
+        view_box.split_whitespace().nth(2).unwrap().parse().unwrap();
+    let mut sizes: Vec<f64> = Vec::new();
+    for node in root.descendants() {
+        if let Some(size) = node.attribute("font-size") {
+            sizes.push(size.trim_end_matches("px").parse().unwrap());
+        }
+        if node.has_tag_name("style") {
+            for part in node.text().unwrap_or("").split("font-size:").skip(1) {
+                let number: String = part
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                sizes.push(number.parse().unwrap());
+            }
+        }
+    }
+    assert!(!sizes.is_empty(), "no text size found");
+    sizes.into_iter().fold(f64::MAX, f64::min) * 420.0 / width
+}
+
+#[test]
+fn every_figure_of_the_book_is_readable_on_a_phone() {
+    let figures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/figures");
+    let mut checked = 0;
+    for entry in fs::read_dir(&figures).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "svg") {
+            continue;
+        }
+        let smallest =
+            smallest_text_on_a_phone(&fs::read_to_string(&path).unwrap());
+        assert!(
+            smallest >= 10.0,
+            "{}: text renders at {smallest:.1} px in a 420 px window; \
+             regenerate it (`just figures`, `just numbers`)",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "no figure in {}", figures.display());
 }
