@@ -178,3 +178,102 @@ fn an_empty_svg_is_still_a_document() {
     let doc = roxmltree::Document::parse(&svg).unwrap();
     assert_eq!(doc.root_element().tag_name().name(), "svg");
 }
+
+/// The smallest text of an SVG as it renders when the picture is scaled to
+/// `window` pixels wide (a phone shows the book about 420 pixels wide):
+/// every `font-size` of its `<style>` and attributes, times `window` over
+/// the viewBox's width.
+fn smallest_rendered_text(svg: &str, window: f64) -> f64 {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let root = doc.root_element();
+    let view_box: Vec<f64> = root
+        .attribute("viewBox")
+        .expect("a viewBox")
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let scale = window / view_box[2];
+    let mut sizes: Vec<f64> = Vec::new();
+    for node in root.descendants() {
+        if let Some(size) = node.attribute("font-size") {
+            sizes.push(size.trim_end_matches("px").parse().unwrap());
+        }
+        if node.has_tag_name("style") {
+            let css = node.text().unwrap_or("");
+            for part in css.split("font-size:").skip(1) {
+                let number: String = part
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                sizes.push(number.parse().unwrap());
+            }
+        }
+    }
+    assert!(!sizes.is_empty(), "no font size in the SVG");
+    sizes.into_iter().fold(f64::MAX, f64::min) * scale
+}
+
+/// Below about 10 px, text on a phone is a smudge.
+const READABLE_PX: f64 = 10.0;
+
+#[test]
+fn svg_text_is_readable_on_a_phone() {
+    let long = "lesson 04: 3 URLs, sequential vs threads vs rayon vs tokio \
+                vs blocking-in-tokio";
+    for title in ["baozi", long] {
+        let svg = shared::render::svg(&baozi_small(), title);
+        let smallest = smallest_rendered_text(&svg, 420.0);
+        assert!(
+            smallest >= READABLE_PX,
+            "text renders at {smallest:.1} px in a 420 px window"
+        );
+    }
+}
+
+#[test]
+fn a_long_title_wraps_instead_of_running_off_the_picture() {
+    let long = "lesson 04: 3 URLs, sequential vs threads vs rayon vs tokio \
+                vs blocking-in-tokio";
+    let svg = shared::render::svg(&baozi_small(), long);
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let lines: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("title"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(lines.len() > 1, "{lines:?}");
+    assert_eq!(lines.join(" "), long);
+}
+
+#[test]
+fn every_line_chart_is_readable_on_a_phone() {
+    use shared::render::chart::{
+        COUNT, LineChart, NANOSECONDS, Series, line_chart_svg, line_charts_svg,
+    };
+    let chart = |title| LineChart {
+        title,
+        x_label: "tasks spawned and joined, N (log scale)",
+        y_label: "time per task (log scale)",
+        x_units: &COUNT,
+        y_units: &NANOSECONDS,
+        series: vec![
+            Series::new("hub", vec![(1e3, 300.0), (1e5, 320.0)]),
+            Series::new("thread", vec![(1e3, 20_000.0), (1e4, 25_000.0)]),
+        ],
+    };
+    let footer = ["data: cargo run --release -p lesson-00-tour -- numbers \
+                   (2 cores · Intel(R) Xeon(R) Processor · a long line)"
+        .to_owned()];
+    let one = line_chart_svg(&chart("one"), &footer).unwrap();
+    let two =
+        line_charts_svg("both", &[chart("time"), chart("memory")], &footer)
+            .unwrap();
+    for svg in [one, two] {
+        let smallest = smallest_rendered_text(&svg, 420.0);
+        assert!(
+            smallest >= READABLE_PX,
+            "text renders at {smallest:.1} px in a 420 px window"
+        );
+    }
+}

@@ -33,8 +33,9 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use shared::render::chart::{
-    self, BYTES, COUNT, FONT, FOOTER, HEIGHT, NANOSECONDS, SECONDS, Series,
-    Units, WIDTH, colour, drawable, drawing_error, tick,
+    self, BYTES, CAPTION, COUNT, FONT, NANOSECONDS, SECONDS, Series, TEXT,
+    Units, WIDTH, colour, drawable, drawing_error, footer_height, tick,
+    wrap_footer,
 };
 
 /// The command that writes the CSVs the charts are drawn from.
@@ -51,25 +52,69 @@ pub const CHARTS: [(&str, &str); 5] = [
     ("numbers-fetch.svg", "fetch.csv"),
 ];
 
-/// Draws every chart whose CSV is in `csv_dir` into `out_dir` (created if
-/// needed), and returns the paths it wrote, in the order of [`CHARTS`].
-///
-/// A missing CSV skips its charts, so a partial run still gives the charts
-/// it can; so does a CSV with nothing to draw (memory per task, when no
-/// runtime's memory was measured). A CSV that is there but malformed is an
-/// error naming the file and line. `machine.csv`, when present, is quoted in
-/// each chart's footer.
+/// Draws every chart whose CSV is in `csv_dir` into `out_dir`, and
+/// returns the paths it wrote, in the order of [`CHARTS`]: [`draw_dir`],
+/// then [`Drawn::write`]. Nothing to draw writes nothing and creates no
+/// folder.
 pub fn render_dir(
     csv_dir: &Path,
     out_dir: &Path,
 ) -> shared::Result<Vec<PathBuf>> {
+    draw_dir(csv_dir)?.write(out_dir)
+}
+
+/// The charts of one `numbers` run, drawn in memory and not yet written,
+/// and the ones that could not be drawn with the reason why.
+#[derive(Debug)]
+pub struct Drawn {
+    /// Each chart's file name and SVG text, in the order of [`CHARTS`].
+    pub charts: Vec<(&'static str, String)>,
+    /// One line per chart left out: its file name and which data it
+    /// lacks (`numbers-fetch.svg: no fetch.csv in target/numbers`).
+    pub skipped: Vec<String>,
+}
+
+impl Drawn {
+    /// Writes every chart into `out_dir` and returns the paths written.
+    /// The folder is created when it is missing (only the folder itself:
+    /// its parent must exist, so a typo is an error rather than a new
+    /// tree of folders), and only when there is a chart to write.
+    pub fn write(&self, out_dir: &Path) -> shared::Result<Vec<PathBuf>> {
+        if self.charts.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::numbers::make_folder(out_dir)?;
+        let mut written = Vec::new();
+        for (svg_name, svg) in &self.charts {
+            let path = out_dir.join(svg_name);
+            fs::write(&path, svg)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// Draws, in memory, every chart whose CSV is in `csv_dir`.
+///
+/// A missing CSV skips its charts, so a partial run still gives the charts
+/// it can; so does a CSV with nothing to draw (memory per task, when no
+/// runtime's memory was measured). Each skipped chart is named in
+/// [`Drawn::skipped`] with the data it lacks. A CSV that is there but
+/// malformed is an error naming the file and line. `machine.csv`, when
+/// present, is quoted in each chart's footer.
+pub fn draw_dir(csv_dir: &Path) -> shared::Result<Drawn> {
     let footer = footer_text(csv_dir)?;
-    fs::create_dir_all(out_dir).map_err(|e| {
-        format!("cannot create the folder {}: {e}", out_dir.display())
-    })?;
-    let mut written = Vec::new();
+    let mut drawn = Drawn {
+        charts: Vec::new(),
+        skipped: Vec::new(),
+    };
     for (svg_name, csv_name) in CHARTS {
         let Some(table) = Table::read(&csv_dir.join(csv_name))? else {
+            drawn.skipped.push(format!(
+                "{svg_name}: no {csv_name} in {}",
+                csv_dir.display()
+            ));
             continue;
         };
         let chart = match svg_name {
@@ -124,20 +169,26 @@ pub fn render_dir(
             Chart::Lines(lines) => lines.render(&table, &footer)?,
             Chart::Bars(bars) => bars.render(&table, &footer)?,
         };
-        let Some(svg) = svg else { continue };
-        let path = out_dir.join(svg_name);
-        fs::write(&path, svg)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        written.push(path);
+        match svg {
+            Some(svg) => drawn.charts.push((svg_name, svg)),
+            None => drawn.skipped.push(format!(
+                "{svg_name}: {csv_name} has no `{}` figure to draw",
+                chart.figure()
+            )),
+        }
     }
-    Ok(written)
+    Ok(drawn)
 }
 
 /// The footer of every chart: the command that made the data and, when
 /// `machine.csv` is there, the machine it ran on.
-fn footer_text(csv_dir: &Path) -> shared::Result<[String; 2]> {
+fn footer_text(csv_dir: &Path) -> shared::Result<[String; 3]> {
     let Some(machine) = Table::read(&csv_dir.join("machine.csv"))? else {
-        return Ok([format!("data: {NUMBERS_COMMAND}"), String::new()]);
+        return Ok([
+            format!("data: {NUMBERS_COMMAND}"),
+            String::new(),
+            String::new(),
+        ]);
     };
     let key = machine.column("key")?;
     let value = machine.column("value")?;
@@ -156,20 +207,28 @@ fn footer_text(csv_dir: &Path) -> shared::Result<[String; 2]> {
     } else {
         format!("data: {NUMBERS_COMMAND}")
     };
-    let mut about = Vec::new();
+    // The machine and the date on one line, the software on the next:
+    // each fits the chart's width, so neither is cut by wrapping.
+    let mut machine_line = Vec::new();
     if let Some(cores) = get("cores") {
-        about.push(format!("{cores} cores"));
+        machine_line.push(format!("{cores} cores"));
     }
-    for wanted in ["cpu", "kernel", "rustc", "date"] {
+    for wanted in ["cpu", "date"] {
         if let Some(text) = get(wanted) {
-            about.push(text.to_owned());
+            machine_line.push(text.to_owned());
+        }
+    }
+    let mut software = Vec::new();
+    for wanted in ["kernel", "rustc"] {
+        if let Some(text) = get(wanted) {
+            software.push(text.to_owned());
         }
     }
     // A tiny run is the tests' size: say so, whatever made it.
     if let Some(mode) = get("mode").filter(|m| *m != "full") {
-        about.push(format!("{mode} mode"));
+        software.push(format!("{mode} mode"));
     }
-    Ok([command, about.join(" · ")])
+    Ok([command, machine_line.join(" · "), software.join(" · ")])
 }
 
 /// One CSV file: its header and its data rows, each with its line number
@@ -317,6 +376,16 @@ enum Chart {
     Bars(BarChart),
 }
 
+impl Chart {
+    /// The CSV column the chart draws (for a message when it has none).
+    fn figure(&self) -> &'static str {
+        match self {
+            Chart::Lines(lines) => lines.y,
+            Chart::Bars(bars) => bars.value,
+        }
+    }
+}
+
 /// Several series of (N, value) points on log-log axes, one line per
 /// distinct value of the `series` column, drawn by
 /// [`shared::render::chart`] (which lessons 03 and 04 draw their sweeps
@@ -337,7 +406,7 @@ impl LineChart {
     fn render(
         &self,
         table: &Table,
-        footer: &[String; 2],
+        footer: &[String; 3],
     ) -> shared::Result<Option<String>> {
         let (name, x, y) = (
             table.column(self.series)?,
@@ -408,7 +477,7 @@ impl BarChart {
     fn render(
         &self,
         table: &Table,
-        footer: &[String; 2],
+        footer: &[String; 3],
     ) -> shared::Result<Option<String>> {
         let (name, value) =
             (table.column(self.name)?, table.column(self.value)?);
@@ -434,22 +503,27 @@ impl BarChart {
         let high = max * 12.0;
         table.check_drawable(&(low..high))?;
         let count = bars.len() as i32;
+        // Each bar gets a row tall enough for its name at full size, so a
+        // phone (which scales the chart to its width) can read them.
+        let plot_height = 130 + 36 * bars.len() as u32;
+        let footer = wrap_footer(footer);
+        let height = plot_height + footer_height(&footer);
 
         let mut svg = String::new();
         let fail = |e| drawing_error(self.title, e);
         {
-            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT))
+            let root = SVGBackend::with_string(&mut svg, (WIDTH, height))
                 .into_drawing_area();
             root.fill(&WHITE).map_err(fail)?;
-            let (plot, bottom) = root.split_vertically(HEIGHT - FOOTER);
+            let (plot, bottom) = root.split_vertically(plot_height);
             // Category `i` of the segmented axis is drawn from the bottom
             // up, so the first row of the CSV gets the top category.
             let row_of = |i: i32| count - 1 - i;
             let mut chart = ChartBuilder::on(&plot)
-                .caption(self.title, (FONT, 17))
+                .caption(self.title, (FONT, CAPTION))
                 .margin(12)
-                .x_label_area_size(44)
-                .y_label_area_size(140)
+                .x_label_area_size(52)
+                .y_label_area_size(150)
                 .build_cartesian_2d(
                     (low..high).log_scale(),
                     (0..count - 1).into_segmented(),
@@ -471,12 +545,12 @@ impl BarChart {
                 .x_desc(self.value_desc)
                 .x_label_formatter(&x_ticks)
                 .y_label_formatter(&y_names)
-                .label_style((FONT, 13))
-                .axis_desc_style((FONT, 13))
+                .label_style((FONT, TEXT))
+                .axis_desc_style((FONT, TEXT))
                 .light_line_style(RGBColor(240, 240, 240))
                 .draw()
                 .map_err(fail)?;
-            let label_style = TextStyle::from((FONT, 12).into_font())
+            let label_style = TextStyle::from((FONT, TEXT).into_font())
                 .pos(Pos::new(HPos::Left, VPos::Center));
             for (row, (label, v)) in bars.iter().enumerate() {
                 let i = row_of(row as i32);
@@ -501,7 +575,7 @@ impl BarChart {
                     )])
                     .map_err(fail)?;
             }
-            chart::draw_footer(&bottom, footer).map_err(fail)?;
+            chart::draw_footer(&bottom, &footer).map_err(fail)?;
             root.present().map_err(fail)?;
         }
         Ok(Some(svg))

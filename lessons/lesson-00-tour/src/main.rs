@@ -2,6 +2,11 @@
 //! write it as JSON); `numbers` for the scaling runs of the numbers
 //! chapter, `charts` to draw them. Everything it runs lives in the
 //! library; see `lib.rs` and `numbers/mod.rs`.
+//!
+//! Everything it prints goes through `shared::outln!` and
+//! `shared::out::text`, which return the write's error instead of
+//! panicking: `tour | head` ends quietly with status 0, `tour > /dev/full`
+//! with one `error:` line and status 1 (see `shared::exit_code`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -82,8 +87,11 @@ fn main() -> ExitCode {
         }
         Some(Command::Charts { from, to }) => charts(from, to),
         Some(Command::NumbersPoint { runtime, tasks }) => {
-            numbers::spawn::measure_point(&runtime, tasks).map(|figures| {
-                shared::print_figures(&figures);
+            numbers::spawn::measure_point(&runtime, tasks).and_then(|figures| {
+                for figure in figures {
+                    shared::outln!("{figure}")?;
+                }
+                Ok(())
             })
         }
     };
@@ -133,15 +141,17 @@ fn tour(
     bar.finish_and_clear();
     match json_path {
         // `--json -`: the JSON is the output, the table would break it.
-        Some(path) if path == Path::new("-") => print!("{}", json(&rows, size)),
+        Some(path) if path == Path::new("-") => {
+            shared::out::text(&json(&rows, size))?;
+        }
         Some(path) => {
-            print!("{}", table(&rows));
+            shared::out::text(&table(&rows))?;
             std::fs::write(path, json(&rows, size)).map_err(|e| {
                 format!("cannot write the JSON to {}: {e}", path.display())
             })?;
             eprintln!("wrote {}", path.display());
         }
-        None => print!("{}", table(&rows)),
+        None => shared::out::text(&table(&rows))?,
     }
     if failed {
         Err("some lessons could not be measured (see above)".into())
@@ -158,24 +168,38 @@ fn numbers_run(mode: Mode, out: Option<PathBuf>) -> shared::Result<()> {
              add `--release` for real ones"
         );
     }
-    let dir = out.unwrap_or_else(numbers::default_dir);
+    // A folder the learner names must have its parent already (a typo is
+    // an error, not a new tree of folders); the default one is ours, and
+    // is created whole when missing (a build with its target folder
+    // elsewhere has no `<workspace>/target`).
+    let dir = match out {
+        Some(dir) => dir,
+        None => {
+            let dir = numbers::default_dir();
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            dir
+        }
+    };
     // The points are measured by this same program in fresh processes.
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find this program to run it: {e}"))?;
     let (csvs, took) = shared::timed(|| numbers::run(&dir, mode, &exe));
     for csv in csvs? {
-        println!("{}", csv.table());
+        shared::outln!("{}", csv.table())?;
     }
-    println!(
+    shared::outln!(
         "wrote {} ({} mode, {:.0} s)",
         dir.display(),
         mode.name(),
         took.as_secs_f64()
-    );
+    )?;
     Ok(())
 }
 
-/// `charts`: the SVGs from the CSVs.
+/// `charts`: the SVGs from the CSVs. Every chart is drawn in memory
+/// first, so a run with nothing to draw says which data is missing and
+/// creates no folder.
 fn charts(from: Option<PathBuf>, to: Option<PathBuf>) -> shared::Result<()> {
     let from = from.unwrap_or_else(numbers::default_dir);
     let to = to.unwrap_or_else(|| {
@@ -184,17 +208,20 @@ fn charts(from: Option<PathBuf>, to: Option<PathBuf>) -> shared::Result<()> {
             .join("src")
             .join("figures")
     });
-    let written = lesson_00_tour::charts::render_dir(&from, &to)?;
-    if written.is_empty() {
+    let drawn = lesson_00_tour::charts::draw_dir(&from)?;
+    if drawn.charts.is_empty() {
         return Err(format!(
-            "no chart drawn: no CSV of the `numbers` run in {} (run \
-             `cargo run --release -p lesson-00-tour -- numbers` first)",
-            from.display()
+            "no chart drawn ({}); run `{}` first",
+            drawn.skipped.join("; "),
+            lesson_00_tour::charts::NUMBERS_COMMAND,
         )
         .into());
     }
-    for path in written {
-        println!("wrote {}", path.display());
+    for skipped in &drawn.skipped {
+        eprintln!("skipped {skipped}");
+    }
+    for path in drawn.write(&to)? {
+        shared::outln!("wrote {}", path.display())?;
     }
     Ok(())
 }

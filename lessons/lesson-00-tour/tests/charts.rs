@@ -1,12 +1,14 @@
 //! The chart generator, on a small synthetic set of CSVs: every chart is
 //! written, is well-formed SVG, and shows every series of its CSV; a
 //! malformed CSV is an error naming its file and line; a missing CSV skips
-//! its chart.
+//! its chart, and says so; nothing to draw creates no folder.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use lesson_00_tour::charts::{CHARTS, NUMBERS_COMMAND, render_dir};
+use lesson_00_tour::charts::{CHARTS, NUMBERS_COMMAND, draw_dir, render_dir};
+
+const TOUR: &str = env!("CARGO_BIN_EXE_lesson-00-tour");
 
 const SPAWN: &str = "\
 runtime,tasks,ns_per_task,bytes_per_task
@@ -419,4 +421,140 @@ fn a_value_no_log_axis_can_hold_is_an_error_not_a_hang() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("fetch.csv: a value is too large"), "{error}");
+}
+
+#[test]
+fn charts_with_nothing_to_draw_name_the_missing_data_and_create_nothing() {
+    let scratch = Scratch::new("nothing-to-draw");
+    let to = scratch.0.join("figures");
+    let output = std::process::Command::new(TOUR)
+        .arg("charts")
+        .arg("--from")
+        .arg(scratch.csv())
+        .arg("--to")
+        .arg(&to)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: no chart drawn"), "{stderr}");
+    for csv in ["spawn.csv", "switch.csv", "channels.csv", "fetch.csv"] {
+        assert!(stderr.contains(csv), "{stderr}");
+    }
+    assert!(!to.exists(), "{} was created", to.display());
+}
+
+#[test]
+fn a_chart_left_out_is_named_with_the_data_it_lacks() {
+    let scratch = Scratch::with_every_csv("left-out");
+    fs::remove_file(scratch.csv().join("fetch.csv")).unwrap();
+    // No runtime's memory was measured: nothing for the memory chart.
+    let no_memory: String = SPAWN
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            let bytes = if fields[0] == "runtime" {
+                fields[3]
+            } else {
+                ""
+            };
+            format!("{},{},{},{bytes}\n", fields[0], fields[1], fields[2])
+        })
+        .collect();
+    scratch.write("spawn.csv", &no_memory);
+    let drawn = draw_dir(&scratch.csv()).unwrap();
+    let skipped = drawn.skipped.join("\n");
+    assert_eq!(drawn.skipped.len(), 2, "{skipped}");
+    assert!(
+        skipped.contains(
+            "numbers-spawn-memory.svg: spawn.csv has no `bytes_per_task`"
+        ),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("numbers-fetch.svg: no fetch.csv"),
+        "{skipped}"
+    );
+}
+
+#[test]
+fn charts_create_only_the_last_folder_of_to() {
+    let scratch = Scratch::with_every_csv("deep");
+    let deep = scratch.0.join("a").join("b");
+    let error = render_dir(&scratch.csv(), &deep).unwrap_err().to_string();
+    assert!(error.contains("does not exist"), "{error}");
+    assert!(!scratch.0.join("a").exists());
+    // One missing level is created.
+    let written = render_dir(&scratch.csv(), &scratch.0.join("a")).unwrap();
+    assert_eq!(written.len(), CHARTS.len());
+}
+
+#[test]
+fn every_chart_is_readable_on_a_phone() {
+    let scratch = Scratch::with_every_csv("phone");
+    for path in render_dir(&scratch.csv(), &scratch.out()).unwrap() {
+        let text = fs::read_to_string(&path).unwrap();
+        // A phone shows the book about 420 pixels wide and scales the
+        // chart down to fit.
+        let smallest = smallest_text_on_a_phone(&text);
+        assert!(
+            smallest >= 10.0,
+            "{}: text renders at {smallest:.1} px in a 420 px window",
+            path.display()
+        );
+    }
+}
+
+/// The smallest text of an SVG, in pixels, when a 420 px wide phone
+/// scales it to its width: every `font-size` (attributes, and the
+/// `<style>` of the swim-lane charts) times 420 over the viewBox's width.
+fn smallest_text_on_a_phone(text: &str) -> f64 {
+    let doc = roxmltree::Document::parse(text).unwrap();
+    let root = doc.root_element();
+    let view_box = root.attribute("viewBox").unwrap();
+    let width: f64 =
+        view_box.split_whitespace().nth(2).unwrap().parse().unwrap();
+    let mut sizes: Vec<f64> = Vec::new();
+    for node in root.descendants() {
+        if let Some(size) = node.attribute("font-size") {
+            sizes.push(size.trim_end_matches("px").parse().unwrap());
+        }
+        if node.has_tag_name("style") {
+            for part in node.text().unwrap_or("").split("font-size:").skip(1) {
+                let number: String = part
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                sizes.push(number.parse().unwrap());
+            }
+        }
+    }
+    assert!(!sizes.is_empty(), "no text size found");
+    sizes.into_iter().fold(f64::MAX, f64::min) * 420.0 / width
+}
+
+#[test]
+fn every_figure_of_the_book_is_readable_on_a_phone() {
+    let figures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/figures");
+    let mut checked = 0;
+    for entry in fs::read_dir(&figures).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "svg") {
+            continue;
+        }
+        let smallest =
+            smallest_text_on_a_phone(&fs::read_to_string(&path).unwrap());
+        assert!(
+            smallest >= 10.0,
+            "{}: text renders at {smallest:.1} px in a 420 px window; \
+             regenerate it (`just figures`, `just numbers`)",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "no figure in {}", figures.display());
 }

@@ -171,3 +171,22 @@ fn a_spawn_point_prints_figures_and_bad_input_is_one_error_line() {
         "error: at most 10000 OS threads",
     );
 }
+
+#[test]
+fn numbers_out_creates_only_its_last_folder() {
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("numbers-deep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let deep = scratch.join("a").join("b");
+    let tour = LessonBinary::new(TOUR);
+    tour.assert_one_error_line(
+        &["numbers", "--tiny", "--out", deep.to_str().unwrap()],
+        &format!(
+            "error: the folder {} does not exist",
+            deep.parent().unwrap().display()
+        ),
+    );
+    assert!(!scratch.join("a").exists());
+    let _ = std::fs::remove_dir_all(&scratch);
+}

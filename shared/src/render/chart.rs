@@ -40,24 +40,30 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Size of one chart in pixels: about the width of the book's text
-/// column, so a browser shows it at 1:1 and the labels stay legible.
-pub const WIDTH: u32 = 800;
-/// Height of a chart, footer included.
-pub const HEIGHT: u32 = 460;
-/// The strip under a chart that names the command and the machine (two
-/// lines of [`draw_footer`]).
-pub const FOOTER: u32 = 40;
-/// The panel right of the plots that holds the legend. A legend drawn
-/// inside a plot would sit on top of some series' points.
-const LEGEND: u32 = 150;
-/// The narrowest a panel of [`line_charts_svg`] may be: room for the
-/// axis labels and four decades of ticks.
-const PANEL: u32 = 430;
-/// The strip above side-by-side panels that holds the figure's title.
-const TITLE: u32 = 30;
+/// Width of every chart in pixels. Narrow on purpose: a phone shows the
+/// book about 420 pixels wide and scales a picture down to fit, so at 560
+/// the smallest text ([`TEXT`]) still renders at about 10 px there, and on
+/// a desktop the chart is shown at 1:1.
+pub const WIDTH: u32 = 560;
+/// Height of one plot (a panel of [`line_charts_svg`], or a bar chart),
+/// without the title, legend and footer around it.
+pub const HEIGHT: u32 = 400;
+/// The size of every label, tick, legend entry and footer line, in
+/// plotters' units (plotters writes 0.806 of it as the SVG's `font-size`:
+/// 17 becomes 13.7 px).
+pub const TEXT: u32 = 17;
+/// The size of a title or a panel's caption.
+pub const CAPTION: u32 = 20;
+/// The strip above stacked panels that holds the figure's title.
+const TITLE: u32 = 34;
+/// The height of one row of the legend, or of one line of the footer.
+const ROW: u32 = 24;
 /// No font backend: the browser resolves the family.
 pub const FONT: &str = "sans-serif";
+/// Roughly how wide a character of [`TEXT`] is in [`FONT`], in pixels:
+/// plotters cannot measure text without a font backend, so the footer
+/// wraps by this estimate.
+const CHAR: f64 = 7.6;
 
 /// How a value on an axis is written: the scale of each unit and its
 /// suffix, smallest first (`1000.0, " µs"` for nanoseconds).
@@ -121,9 +127,9 @@ pub struct LineChart<'a> {
     pub series: Vec<Series<'a>>,
 }
 
-/// Draws `chart` as a self-contained SVG (white background) of
-/// [`WIDTH`] × [`HEIGHT`], its legend on the right and, when `footer` is
-/// not empty, a footer of one line per entry (say which command made the
+/// Draws `chart` as a self-contained SVG (white background), [`WIDTH`]
+/// wide: the plot, its legend under it and, when `footer` is not empty, a
+/// footer of one or more lines per entry (say which command made the
 /// data and on what machine, so that a figure can be traced and re-run).
 ///
 /// A chart without a drawable point is drawn with empty axes. A value too
@@ -136,11 +142,10 @@ pub fn line_chart_svg(
     draw(None, std::slice::from_ref(chart), footer)
 }
 
-/// Draws `charts` side by side under one `title`, with one legend for all
-/// of them: each series' name appears once, and since a name has the same
-/// colour in every panel, one legend entry serves them all. Otherwise as
-/// [`line_chart_svg`]; the figure is wider than [`WIDTH`] when the panels
-/// need it.
+/// Draws `charts` one above the other under one `title`, with one legend
+/// for all of them: each series' name appears once, and since a name has
+/// the same colour in every panel, one legend entry serves them all.
+/// Otherwise as [`line_chart_svg`].
 pub fn line_charts_svg(
     title: &str,
     charts: &[LineChart<'_>],
@@ -190,26 +195,46 @@ fn draw(
 
     let name = title.or(charts.first().map(|c| c.title)).unwrap_or("");
     let fail = |e| drawing_error(name, e);
+    // Panels are stacked, not side by side: side by side, a phone would
+    // scale the pair down to half the text size.
     let count = u32::try_from(charts.len().max(1)).unwrap_or(1);
-    let width = WIDTH.max(PANEL * count + LEGEND);
-    let title_height = if title.is_some() { TITLE } else { 0 };
-    let footer_height = if footer.is_empty() { 0 } else { FOOTER };
-    let height = HEIGHT + title_height;
+    // A long title is cut into lines: SVG text does not wrap, and a line
+    // wider than the chart would be cut off at both ends.
+    let title_lines = match title {
+        Some(title) => {
+            let max = (f64::from(WIDTH) - 24.0)
+                / (CHAR * f64::from(CAPTION) / f64::from(TEXT));
+            wrap(title, max as usize)
+        }
+        None => Vec::new(),
+    };
+    let title_height = match u32::try_from(title_lines.len()).unwrap_or(1) {
+        0 => 0,
+        n => TITLE + ROW * (n - 1),
+    };
+    let legend_height = legend_height(legend.len());
+    let footer = wrap_footer(footer);
+    let footer_height = footer_height(&footer);
+    let height = title_height + HEIGHT * count + legend_height + footer_height;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height))
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height))
             .into_drawing_area();
         root.fill(&WHITE).map_err(fail)?;
-        let (top, bottom) = root.split_vertically(height - footer_height);
-        let (heading, body) = top.split_vertically(title_height);
-        if let Some(title) = title {
-            let style = TextStyle::from((FONT, 17).into_font())
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            let at = (i32::try_from(width / 2).unwrap_or(0), 18);
-            heading.draw(&Text::new(title, at, style)).map_err(fail)?;
+        let (heading, body) = root.split_vertically(title_height);
+        let (plots, rest) = body.split_vertically(HEIGHT * count);
+        let (legend_area, bottom) = rest.split_vertically(legend_height);
+        let style = TextStyle::from((FONT, CAPTION).into_font())
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        let row = i32::try_from(ROW).unwrap_or(0);
+        for (index, line) in title_lines.iter().enumerate() {
+            let y = 20 + row * i32::try_from(index).unwrap_or(0);
+            let at = (i32::try_from(WIDTH / 2).unwrap_or(0), y);
+            heading
+                .draw(&Text::new(line.as_str(), at, style.clone()))
+                .map_err(fail)?;
         }
-        let (plots, legend_area) = body.split_horizontally(width - LEGEND);
-        let areas = plots.split_evenly((1, charts.len().max(1)));
+        let areas = plots.split_evenly((charts.len().max(1), 1));
         for (((chart, lines), (x_range, y_range)), area) in
             charts.iter().zip(&panels).zip(ranges).zip(&areas)
         {
@@ -217,10 +242,22 @@ fn draw(
                 .map_err(fail)?;
         }
         draw_legend(&legend_area, &legend).map_err(fail)?;
-        draw_footer(&bottom, footer).map_err(fail)?;
+        draw_footer(&bottom, &footer).map_err(fail)?;
         root.present().map_err(fail)?;
     }
     Ok(svg)
+}
+
+/// The legend's entries per row: two columns of [`WIDTH`] / 2.
+const LEGEND_COLUMNS: usize = 2;
+
+/// The height of a legend of `entries` entries (none for none).
+fn legend_height(entries: usize) -> u32 {
+    let rows = entries.div_ceil(LEGEND_COLUMNS);
+    match rows {
+        0 => 0,
+        rows => ROW * u32::try_from(rows).unwrap_or(1) + 8,
+    }
 }
 
 /// The chart's series with only their drawable points, sorted by x; a
@@ -289,10 +326,10 @@ fn draw_panel<DB: DrawingBackend>(
     y_range: Range<f64>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let mut plot = ChartBuilder::on(area)
-        .caption(chart.title, (FONT, 17))
+        .caption(chart.title, (FONT, CAPTION))
         .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(78)
+        .x_label_area_size(52)
+        .y_label_area_size(84)
         .build_cartesian_2d(x_range.log_scale(), y_range.log_scale())?;
     let x_ticks = |v: &f64| tick(*v, chart.x_units);
     let y_ticks = |v: &f64| tick(*v, chart.y_units);
@@ -301,8 +338,8 @@ fn draw_panel<DB: DrawingBackend>(
         .y_desc(chart.y_label)
         .x_label_formatter(&x_ticks)
         .y_label_formatter(&y_ticks)
-        .label_style((FONT, 12))
-        .axis_desc_style((FONT, 13))
+        .label_style((FONT, TEXT))
+        .axis_desc_style((FONT, TEXT))
         .light_line_style(RGBColor(240, 240, 240))
         .draw()?;
     for line in lines {
@@ -334,48 +371,97 @@ fn marker<C>(at: C, dashed: bool, colour: RGBColor) -> Circle<C, i32> {
     }
 }
 
-/// The legend panel: a short line and dot in each series' colour, and its
-/// name, top to bottom.
+/// The legend, under the plots: a short line and dot in each series'
+/// colour, and its name, in [`LEGEND_COLUMNS`] columns.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     legend: &[Entry<'_>],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let style = TextStyle::from((FONT, 13).into_font())
+    let style = TextStyle::from((FONT, TEXT).into_font())
         .pos(Pos::new(HPos::Left, VPos::Center));
+    let column_width = i32::try_from(WIDTH).unwrap_or(0)
+        / i32::try_from(LEGEND_COLUMNS).unwrap_or(1);
     for (index, entry) in legend.iter().enumerate() {
-        let y = 60 + 24 * i32::try_from(index).unwrap_or(0);
+        let row = i32::try_from(index / LEGEND_COLUMNS).unwrap_or(0);
+        let column = i32::try_from(index % LEGEND_COLUMNS).unwrap_or(0);
+        let y = 12 + i32::try_from(ROW).unwrap_or(0) * row;
+        let x = 60 + column_width * column;
         // A dashed series gets a dashed swatch: two strokes with a gap
         // where its ring sits.
         let swatch: &[_] = if entry.dashed {
-            &[(4, 10), (24, 30)]
+            &[(0, 6), (20, 26)]
         } else {
-            &[(4, 30)]
+            &[(0, 26)]
         };
         for &(from, to) in swatch {
             area.draw(&PathElement::new(
-                vec![(from, y), (to, y)],
+                vec![(x + from, y), (x + to, y)],
                 entry.colour.stroke_width(2),
             ))?;
         }
-        area.draw(&marker((17, y), entry.dashed, entry.colour))?;
-        area.draw(&Text::new(entry.name, (38, y), style.clone()))?;
+        area.draw(&marker((x + 13, y), entry.dashed, entry.colour))?;
+        area.draw(&Text::new(entry.name, (x + 34, y), style.clone()))?;
     }
     Ok(())
 }
 
-/// The footer strip: one grey line of text per entry (an empty entry
-/// leaves its line blank). Public so that other kinds of chart (the tour's
-/// bar charts) carry the same footer.
+/// `footer` with each entry cut into lines that fit [`WIDTH`] at [`TEXT`]
+/// size, at spaces; an empty entry stays one blank line. Call it before
+/// [`footer_height`] and [`draw_footer`].
+pub fn wrap_footer(footer: &[String]) -> Vec<String> {
+    let max = ((f64::from(WIDTH) - 24.0) / CHAR) as usize;
+    let mut lines: Vec<String> =
+        footer.iter().flat_map(|entry| wrap(entry, max)).collect();
+    // A blank last line is no line.
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines
+}
+
+/// `text` cut at spaces into lines of at most `max` characters (a longer
+/// word gets a line of its own); an empty text is one empty line.
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > max {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+/// The height of the strip [`draw_footer`] needs for `lines` (already
+/// wrapped): none for none.
+pub fn footer_height(lines: &[String]) -> u32 {
+    match u32::try_from(lines.len()).unwrap_or(0) {
+        0 => 0,
+        n => ROW * n + 8,
+    }
+}
+
+/// The footer strip: one grey line of text per entry of `lines` (wrapped
+/// by [`wrap_footer`]; an empty entry leaves its line blank). Public so
+/// that other kinds of chart (the tour's bar charts) carry the same
+/// footer.
 pub fn draw_footer<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    footer: &[String],
+    lines: &[String],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let style = TextStyle::from((FONT, 12).into_font())
+    let style = TextStyle::from((FONT, TEXT).into_font())
         .color(&RGBColor(90, 90, 90))
         .pos(Pos::new(HPos::Left, VPos::Center));
-    for (index, line) in footer.iter().enumerate() {
+    let row = i32::try_from(ROW).unwrap_or(0);
+    for (index, line) in lines.iter().enumerate() {
         if !line.is_empty() {
-            let y = 10 + 16 * i32::try_from(index).unwrap_or(0);
+            let y = row / 2 + row * i32::try_from(index).unwrap_or(0);
             area.draw(&Text::new(line.as_str(), (12, y), style.clone()))?;
         }
     }
@@ -545,6 +631,20 @@ mod tests {
         assert_eq!(svg.matches(">\nmay\n</text>").count(), 1, "{svg}");
         assert!(svg.contains("a &lt; b"));
         assert!(svg.contains("data: x"));
+    }
+
+    #[test]
+    fn a_long_title_is_cut_into_lines_that_fit() {
+        let title = "lesson 03: spawn + join per task, and memory per live \
+                     task, against the number of tasks alive at once";
+        let panel = chart("time", vec![Series::new("hub", vec![(1e3, 300.0)])]);
+        let svg = line_charts_svg(title, &[panel], &[]).unwrap();
+        let first =
+            "lesson 03: spawn + join per task, and memory per live task,";
+        assert!(svg.contains(&format!(">\n{first}\n</text>")), "{svg}");
+        assert!(!svg.contains(title), "{svg}");
+        assert_eq!(wrap("a b c", 3), ["a b", "c"]);
+        assert_eq!(wrap("", 3), [""]);
     }
 
     #[test]

@@ -7,6 +7,12 @@
 //! no fonts or scripts are fetched) so that it can be committed under
 //! `book/src/figures/` and shown by any browser or viewer.
 //!
+//! Why so narrow, with each lane's name *above* its bar: a phone shows the
+//! book about 400 pixels wide, and a picture is scaled down to fit. At
+//! [`WIDTH`] = 560 and a 14 px font, the smallest text still renders at
+//! 10.5 px in a 420 px window (a test checks it), and every lane's bar gets
+//! the whole width instead of sharing it with a column of names.
+//!
 //! Why a white background rectangle: mdBook has dark themes, and an SVG
 //! with a transparent background would put our dark text on a dark page.
 //! With its own background the picture reads the same in every theme.
@@ -20,45 +26,71 @@ use crate::{EventKind, Snapshot, State};
 
 use super::ascii::{Ticks, format_ms};
 
-/// The width of the picture, in pixels: about the width of an mdBook page.
-const WIDTH: f64 = 800.0;
+/// The width of the picture, in pixels: narrow enough that a phone shows
+/// its text at a readable size (see the module's opening).
+const WIDTH: f64 = 560.0;
+/// The size of every piece of text but the title, in pixels.
+const FONT_SIZE: f64 = 14.0;
+/// The title's size.
+const TITLE_SIZE: f64 = 16.0;
 /// The blank border around everything.
-const PAD: f64 = 16.0;
-/// Room at the top for the title.
-const TITLE_HEIGHT: f64 = 40.0;
-/// The height of one lane's row, and of the bar drawn inside it.
-const LANE_HEIGHT: f64 = 24.0;
+const PAD: f64 = 12.0;
+/// The distance between two lines of the title or the legend.
+const LINE: f64 = 20.0;
+/// The height of one lane's row: its name, then its band.
+const LANE_HEIGHT: f64 = 40.0;
+/// Where the band starts below the row's top (the name sits above it),
+/// how tall the band is, and the bar drawn inside it.
+const BAND_TOP: f64 = 18.0;
+const BAND_HEIGHT: f64 = 20.0;
 const BAR_HEIGHT: f64 = 16.0;
-/// Roughly how wide one character of the 12 px monospace font is.
-const CHAR_WIDTH: f64 = 7.2;
-/// Lane names longer than this are cut (with `…`) to keep the chart wide.
-const NAME_MAX: usize = 24;
+/// Roughly how wide one character of the monospace font is, as a
+/// fraction of its size.
+const CHAR_WIDTH: f64 = 0.6;
+/// Lane names longer than this are cut (with `…`); a name has the whole
+/// width, so only a runaway label is cut.
+const NAME_MAX: usize = 60;
 /// At most this many steps on the time axis.
-const MAX_TICKS: usize = 8;
+const MAX_TICKS: usize = 6;
 
 /// Colours per state, and the fonts. Green for running and red for
 /// blocked are the colours the course's pictures use everywhere; waiting
 /// is a pale blue, because a wait is the background the rest stands on.
+/// The meaning is the same in every figure: blue is a lane asleep until
+/// *any* event it waits for (a timer, a ready socket; `select`,
+/// `epoll_wait` and a parked task alike), red is a thread stuck in *one*
+/// blocking call (`recv` on one socket, `thread::sleep`). The legend says
+/// so in words.
 const STYLE: &str = "
     .background { fill: #ffffff; }
     text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
-           monospace; font-size: 12px; fill: #222222; }
-    .title { font-size: 15px; font-weight: bold; }
-    .lane { fill: #f2f2f2; }
+           monospace; font-size: 14px; fill: #222222; }
+    .title { font-size: 16px; font-weight: bold; }
+    .lane { fill: #f0f0f0; }
     .running { fill: #2e9d4a; }
-    .waiting { fill: #a8c8ec; }
+    .waiting { fill: #8fbbe8; }
     .blocked { fill: #d93636; }
-    .mark { stroke: #222222; stroke-width: 1.5; }
+    .mark { stroke: #222222; stroke-width: 2; }
     .axis { stroke: #888888; stroke-width: 1; }
     .tick { fill: #555555; }
     .note { fill: #888888; font-style: italic; }
 ";
 
+/// What each colour means, in the legend's words.
+fn meaning(state: State) -> &'static str {
+    match state {
+        State::Running => "running: on the CPU",
+        State::Waiting => "waiting: asleep until any event",
+        State::Blocked => "blocked: stuck in one blocking call",
+    }
+}
+
 /// Draws `snapshot` as a self-contained SVG 1.1 document.
 ///
-/// The picture is 800 pixels wide and as tall as its lanes need: a title,
-/// one row per lane (even a lane that recorded nothing), a time axis in
-/// milliseconds and a legend. Each span is one
+/// The picture is [`WIDTH`] pixels wide and as tall as its lanes need: a
+/// title (wrapped when long), one row per lane (even a lane that recorded
+/// nothing) with its name above its bar, a time axis in milliseconds and a
+/// legend, one entry per line. Each span is one
 /// `<rect class="span running">` (or `waiting`, `blocked`) with a
 /// tooltip, so the file can also be read by a test or a script. Spans
 /// shorter than a pixel are still drawn one pixel wide.
@@ -83,10 +115,8 @@ pub fn svg(snapshot: &Snapshot, title: &str) -> String {
         .map(|i| short_name(snapshot.lane_name(LaneId(i))))
         .collect();
 
-    // The chart starts right of the longest name and ends at the border.
-    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let chart = Chart {
-        left: PAD + CHAR_WIDTH * longest as f64 + 8.0,
+        left: PAD,
         right: WIDTH - PAD,
         total_ns: match snapshot.duration().as_nanos() {
             // Same convention as the ASCII chart: a run of zero length
@@ -95,12 +125,14 @@ pub fn svg(snapshot: &Snapshot, title: &str) -> String {
             ns => ns,
         },
     };
-    let lanes_top = TITLE_HEIGHT;
+    let title_lines = wrap(title, chars_in(WIDTH - 2.0 * PAD, TITLE_SIZE));
+    let lanes_top = PAD + LINE * title_lines.len() as f64 + 8.0;
     // At least one row's height, so that an empty trace's note has room.
     let rows = names.len().max(1);
-    let axis_y = lanes_top + LANE_HEIGHT * rows as f64 + 6.0;
-    let legend_y = axis_y + 40.0;
-    let height = legend_y + 12.0 + PAD;
+    let axis_y = lanes_top + LANE_HEIGHT * rows as f64 + 4.0;
+    let legend_y = axis_y + 48.0;
+    let legend_lines = State::ALL.len() + 1;
+    let height = legend_y + LINE * (legend_lines - 1) as f64 + PAD;
 
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -120,29 +152,33 @@ pub fn svg(snapshot: &Snapshot, title: &str) -> String {
         px(WIDTH),
         px(height),
     ));
-    out.push_str(&format!(
-        "<text class=\"title\" x=\"{}\" y=\"26\">{}</text>\n",
-        px(PAD),
-        escape(title),
-    ));
+    // A title that fits is one `<text>`; a long one is cut into lines at
+    // spaces, one `<text>` each, since SVG 1.1 text does not wrap.
+    for (i, line) in title_lines.iter().enumerate() {
+        out.push_str(&format!(
+            "<text class=\"title\" x=\"{}\" y=\"{}\">{}</text>\n",
+            px(PAD),
+            px(PAD + TITLE_SIZE + LINE * i as f64),
+            escape(line),
+        ));
+    }
 
-    // One row per lane: a pale band, and the name right-aligned before it.
+    // One row per lane: the name, and a pale band under it.
     for (i, name) in names.iter().enumerate() {
         let top = lanes_top + LANE_HEIGHT * i as f64;
+        out.push_str(&format!(
+            "<text class=\"name\" x=\"{}\" y=\"{}\">{}</text>\n",
+            px(chart.left),
+            px(top + FONT_SIZE),
+            escape(name),
+        ));
         out.push_str(&format!(
             "<rect class=\"lane\" x=\"{}\" y=\"{}\" width=\"{}\" \
              height=\"{}\"/>\n",
             px(chart.left),
-            px(top + 1.0),
+            px(top + BAND_TOP),
             px(chart.right - chart.left),
-            px(LANE_HEIGHT - 2.0),
-        ));
-        out.push_str(&format!(
-            "<text class=\"name\" x=\"{}\" y=\"{}\" \
-             text-anchor=\"end\">{}</text>\n",
-            px(chart.left - 8.0),
-            px(top + LANE_HEIGHT / 2.0 + 4.0),
-            escape(name),
+            px(BAND_HEIGHT),
         ));
     }
 
@@ -161,7 +197,7 @@ pub fn svg(snapshot: &Snapshot, title: &str) -> String {
              height=\"{}\"><title>{}: {state}, {}\u{2013}{} ms</title>\
              </rect>\n",
             px(x),
-            px(top + (LANE_HEIGHT - BAR_HEIGHT) / 2.0),
+            px(top + BAND_TOP + (BAND_HEIGHT - BAR_HEIGHT) / 2.0),
             px(width),
             px(BAR_HEIGHT),
             escape(&event.label),
@@ -170,13 +206,13 @@ pub fn svg(snapshot: &Snapshot, title: &str) -> String {
         ));
     }
     for mark in snapshot.marks() {
-        let top = lanes_top + LANE_HEIGHT * mark.lane.0 as f64;
+        let top = lanes_top + LANE_HEIGHT * mark.lane.0 as f64 + BAND_TOP;
         let x = px(chart.x(mark.start.as_nanos()));
         out.push_str(&format!(
             "<line class=\"mark\" x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\">\
              <title>{}: mark, {} ms</title></line>\n",
-            px(top + 1.0),
-            px(top + 9.0),
+            px(top),
+            px(top + 10.0),
             escape(&mark.label),
             format_ms(mark.start.as_nanos(), 3),
         ));
@@ -186,7 +222,7 @@ pub fn svg(snapshot: &Snapshot, title: &str) -> String {
             "<text class=\"note\" x=\"{}\" y=\"{}\">(empty trace: nothing \
              was recorded)</text>\n",
             px(chart.left + 8.0),
-            px(lanes_top + 16.0),
+            px(lanes_top + BAND_TOP + FONT_SIZE),
         ));
     }
 
@@ -194,6 +230,33 @@ pub fn svg(snapshot: &Snapshot, title: &str) -> String {
     out.push_str(&legend(chart.left, legend_y));
     out.push_str("</svg>\n");
     out
+}
+
+/// How many characters of a font of `size` fit in `width`.
+fn chars_in(width: f64, size: f64) -> usize {
+    (width / (CHAR_WIDTH * size)) as usize
+}
+
+/// `text` cut into lines of at most `max` characters, at spaces (a word
+/// longer than a line gets a line of its own). Never empty.
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let fits =
+            line.chars().count() + 1 + word.chars().count() <= max.max(1);
+        if line.is_empty() {
+            line.push_str(word);
+        } else if fits {
+            line.push(' ');
+            line.push_str(word);
+        } else {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(word);
+        }
+    }
+    lines.push(line);
+    lines
 }
 
 /// Where the time axis lies on the page.
@@ -237,7 +300,7 @@ fn axis(chart: &Chart, y: f64) -> String {
     for (ns, anchor) in wanted {
         let x = chart.x(ns);
         let label = ticks.label(ns);
-        let width = CHAR_WIDTH * label.len() as f64;
+        let width = CHAR_WIDTH * FONT_SIZE * label.len() as f64;
         let (from, to) = match anchor {
             "start" => (x, x + width),
             "end" => (x - width, x),
@@ -251,43 +314,46 @@ fn axis(chart: &Chart, y: f64) -> String {
             x = px(x),
         ));
         // Keep at least a character's width between two labels.
-        let gap = CHAR_WIDTH;
+        let gap = CHAR_WIDTH * FONT_SIZE;
         if taken.iter().all(|&(a, b)| to + gap <= a || b + gap <= from) {
             taken.push((from, to));
             out.push_str(&format!(
                 "<text class=\"tick\" x=\"{}\" y=\"{}\" \
                  text-anchor=\"{anchor}\">{label}</text>\n",
                 px(x),
-                px(y + 16.0),
+                px(y + 4.0 + FONT_SIZE + 2.0),
             ));
         }
     }
     out
 }
 
-/// The legend: a swatch per state and a tick for marks, in one line.
+/// The legend: a swatch per state with what it means, and a tick for
+/// marks, one entry per line so that each reads at full size on a phone.
 fn legend(left: f64, y: f64) -> String {
     let mut out = String::new();
-    let mut x = left;
-    for state in State::ALL {
+    let swatch = FONT_SIZE;
+    let text_x = px(left + swatch + 8.0);
+    for (i, state) in State::ALL.into_iter().enumerate() {
+        let baseline = y + LINE * i as f64;
         out.push_str(&format!(
-            "<rect class=\"key {state}\" x=\"{}\" y=\"{}\" width=\"12\" \
-             height=\"12\"/>\n<text x=\"{}\" y=\"{}\">{state}</text>\n",
-            px(x),
-            px(y - 10.0),
-            px(x + 17.0),
-            px(y),
+            "<rect class=\"key {state}\" x=\"{}\" y=\"{}\" width=\"{s}\" \
+             height=\"{s}\"/>\n<text x=\"{text_x}\" y=\"{}\">{}</text>\n",
+            px(left),
+            px(baseline - swatch + 2.0),
+            px(baseline),
+            meaning(state),
+            s = px(swatch),
         ));
-        x += 96.0;
     }
+    let baseline = y + LINE * State::ALL.len() as f64;
     out.push_str(&format!(
         "<line class=\"mark\" x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\"/>\n\
-         <text x=\"{}\" y=\"{}\">mark (a print, a switch)</text>\n",
-        px(y - 10.0),
-        px(y + 2.0),
-        px(x + 17.0),
-        px(y),
-        x = px(x + 6.0),
+         <text x=\"{text_x}\" y=\"{}\">mark: a print, a switch</text>\n",
+        px(baseline - swatch + 2.0),
+        px(baseline + 2.0),
+        px(baseline),
+        x = px(left + swatch / 2.0),
     ));
     out
 }
@@ -361,9 +427,17 @@ mod tests {
     }
 
     #[test]
+    fn long_titles_wrap_at_spaces() {
+        assert_eq!(wrap("a short title", 40), ["a short title"]);
+        assert_eq!(wrap("one two three", 8), ["one two", "three"]);
+        assert_eq!(wrap("unbreakable-word x", 5), ["unbreakable-word", "x"]);
+        assert_eq!(wrap("", 10), [""]);
+    }
+
+    #[test]
     fn long_names_are_cut() {
         assert_eq!(short_name("c1"), "c1");
-        let cut = short_name("a-lane-name-that-goes-on-and-on");
+        let cut = short_name(&"a-lane-name-that-goes-on-and-on".repeat(3));
         assert_eq!(cut.chars().count(), NAME_MAX);
         assert!(cut.ends_with('\u{2026}'));
     }

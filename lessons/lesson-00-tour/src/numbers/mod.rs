@@ -69,6 +69,35 @@ pub fn default_dir() -> PathBuf {
     workspace_root().join("target").join("numbers")
 }
 
+/// Makes sure `dir` is a folder to write into: an existing folder is
+/// used as it is; a missing one is created, but only when its parent
+/// exists, so that a mistyped path (`--out targt/numbers/x`) is one error
+/// line instead of a new tree of folders somewhere unexpected.
+pub fn make_folder(dir: &Path) -> shared::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if dir.exists() {
+        return Err(format!("{} is a file, not a folder", dir.display()).into());
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(format!(
+            "the folder {} does not exist; create it first (only the last \
+             folder of {} is created)",
+            parent.display(),
+            dir.display()
+        )
+        .into());
+    }
+    std::fs::create_dir(dir).map_err(|e| {
+        format!("cannot create the folder {}: {e}", dir.display()).into()
+    })
+}
+
 /// The workspace's root, from where this crate was compiled.
 pub fn workspace_root() -> PathBuf {
     let here = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
@@ -245,8 +274,7 @@ impl Progress {
 /// one spawn point in a fresh process: the tour binary itself
 /// ([`std::env::current_exe`]) from the CLI, the built binary from a test.
 pub fn run(dir: &Path, mode: Mode, exe: &Path) -> shared::Result<Vec<Csv>> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    make_folder(dir)?;
     // A folder that exists but may not be written into would otherwise
     // fail only at the end, after minutes of measuring: try it first.
     let probe = dir.join(".numbers-write-check");
