@@ -106,10 +106,6 @@ pub use client::{
 };
 pub use figures::{measure, read_phases, server_models};
 
-/// [`course_client`] under the name lesson 06 imports it by.
-#[doc(hidden)]
-pub use client::course_client as seed_client;
-
 pub use control::{Control, ServerStats, Stats};
 pub(crate) use control::{Tally, lock, span};
 pub use server::Server;

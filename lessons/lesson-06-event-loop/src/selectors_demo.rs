@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use lesson_05_io_models::seed_client;
+use lesson_05_io_models::course_client;
 use shared::{Trace, Transcript};
 
 use crate::selector::{self, EVENT_READ, Selector, Source};
@@ -25,12 +25,12 @@ pub fn selector_demo(out: &Transcript, trace: &Trace) -> shared::Result<()> {
     let mut sel = Selector::new(out.clone(), trace.lane("server"))?;
     // sel.register(sock, selectors.EVENT_READ, accept)
     sel.register(Source::Listener(listener), EVENT_READ, selector::accept)?;
-    // The client is lesson 05's `seed_client`: the course's two sockets and
+    // The client is lesson 05's `course_client`: the course's two sockets and
     // three messages, printed as the course prints them.
     let client = {
         let (out, trace) = (out.clone(), trace.clone());
         std::thread::spawn(move || {
-            seed_client(addr, &out, &trace).map_err(|e| e.to_string())
+            course_client(addr, &out, &trace).map_err(|e| e.to_string())
         })
     };
     // while True: for key, mask in sel.select(): callback(...)
