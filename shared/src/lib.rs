@@ -59,6 +59,8 @@ pub mod net;
 pub mod out;
 pub mod progress;
 pub mod py;
+#[cfg(feature = "services")]
+pub mod services;
 pub mod render;
 pub mod trace;
 pub mod transcript;
