@@ -59,9 +59,9 @@ pub mod net;
 pub mod out;
 pub mod progress;
 pub mod py;
+pub mod render;
 #[cfg(feature = "services")]
 pub mod services;
-pub mod render;
 pub mod trace;
 pub mod transcript;
 

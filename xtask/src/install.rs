@@ -91,7 +91,10 @@ fn advice(missing: &[&str], apt: bool) -> String {
 
 /// `apt-get ARGS`, printed first, with no prompt of any kind.
 fn run_apt(args: &[&str]) -> Result<(), String> {
-    println!("+ DEBIAN_FRONTEND=noninteractive apt-get {}", args.join(" "));
+    println!(
+        "+ DEBIAN_FRONTEND=noninteractive apt-get {}",
+        args.join(" ")
+    );
     let status = Command::new("apt-get")
         .args(args)
         .env("DEBIAN_FRONTEND", "noninteractive")

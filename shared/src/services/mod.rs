@@ -146,7 +146,12 @@ fn connect_or_start<S>(
     let url = std::env::var(binary.url_variable()).ok();
     let under_xtask = std::env::var_os(UNDER_XTASK).is_some();
     match choose(binary, url, under_xtask) {
-        Choice::Use(url) => Ok(Service { url, private: None }),
+        Choice::Use(url) => {
+            answers(binary, &url).map_err(|e| {
+                format!("{}={url} does not answer: {e}", binary.url_variable())
+            })?;
+            Ok(Service { url, private: None })
+        }
         Choice::Fail(message) => Err(message.into()),
         Choice::Start => {
             let server = start()?;
@@ -155,6 +160,18 @@ fn connect_or_start<S>(
                 private: Some(server),
             })
         }
+    }
+}
+
+/// `Ok` when the server at `url` answers: Redis a `PING`, RabbitMQ an
+/// AMQP connection that opens (and is closed again).
+pub fn answers(binary: Binary, url: &str) -> crate::Result<()> {
+    match binary {
+        Binary::RedisServer => redis::ping(url),
+        Binary::RabbitmqServer => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(rabbit::open(url)),
     }
 }
 
@@ -316,7 +333,13 @@ fn stop_pid(pid: u32) {
 
 impl fmt::Display for Kept {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (pid {}) at {}", self.binary.name(), self.pid, self.url)
+        write!(
+            f,
+            "{} (pid {}) at {}",
+            self.binary.name(),
+            self.pid,
+            self.url
+        )
     }
 }
 

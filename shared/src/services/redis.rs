@@ -149,8 +149,10 @@ mod tests {
             .arg(3)
             .query(&mut connection)
             .unwrap();
-        let baozi: u32 =
-            redis::cmd("GET").arg("baozi").query(&mut connection).unwrap();
+        let baozi: u32 = redis::cmd("GET")
+            .arg("baozi")
+            .query(&mut connection)
+            .unwrap();
         assert_eq!(baozi, 3);
         assert!(dir.is_dir() && is_running(pid));
         drop(server);
