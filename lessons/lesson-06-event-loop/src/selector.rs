@@ -91,7 +91,6 @@ struct Entry {
     closing: bool,
 }
 
-// ANCHOR: selector
 /// `selectors.DefaultSelector()`, on mio.
 pub struct Selector {
     poll: Poll,
@@ -275,7 +274,6 @@ impl Selector {
         self.out.say(&self.lane, line);
     }
 }
-// ANCHOR_END: selector
 
 // ANCHOR: callbacks
 /// The seed's `accept(sock, mask)`: take every waiting connection and
@@ -408,7 +406,6 @@ fn flush_then_read(
     Ok(())
 }
 
-// ANCHOR: naive
 /// The seed's `read` callback word for word, kept to show what goes wrong.
 /// **Wrong on an edge-triggered selector** (and wrong anywhere on a big
 /// message): it reads once per event, so whatever is still in the socket
@@ -462,4 +459,3 @@ pub mod naive {
         Ok(())
     }
 }
-// ANCHOR_END: naive

@@ -349,10 +349,10 @@ mod tests {
 
     #[test]
     fn a_url_variable_wins_and_xtask_without_one_fails() {
-        let url = Some("redis://127.0.0.1:7000/".to_string());
+        let url = "redis://127.0.0.1:7000/".to_string();
         assert_eq!(
-            choose(Binary::RedisServer, url.clone(), true),
-            Choice::Use(url.unwrap())
+            choose(Binary::RedisServer, Some(url.clone()), true),
+            Choice::Use(url)
         );
         assert_eq!(choose(Binary::RedisServer, None, false), Choice::Start);
         assert_eq!(
