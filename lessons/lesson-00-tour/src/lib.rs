@@ -32,6 +32,7 @@
 
 use shared::Figure;
 
+pub mod brokers;
 pub mod charts;
 pub mod numbers;
 
