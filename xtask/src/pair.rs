@@ -85,6 +85,7 @@ pub(crate) fn down() -> Result<(), String> {
     let _ = fs::remove_file(state_file());
     let _ = fs::remove_file(env_file());
     stop_epmd();
+    sweep_stale();
     Ok(())
 }
 
@@ -109,6 +110,37 @@ pub(crate) fn status() -> Result<ExitCode, String> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Removes the data directories (`<name>-<pid>-<n>`) left by processes
+/// that are gone: a test binary ended by a signal runs no `Drop`. The
+/// directories of a pair that `up` left running are kept.
+pub(crate) fn sweep_stale() {
+    let kept: Vec<PathBuf> = read_state()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| k.dir)
+        .collect();
+    let Ok(entries) = fs::read_dir(services::services_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir()
+            && !kept.contains(&path)
+            && owner(&name).is_some_and(|pid| !services::is_running(pid))
+        {
+            let _ = fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// The PID in a data directory's name `<name>-<pid>-<n>`.
+fn owner(name: &str) -> Option<u32> {
+    let mut parts = name.rsplitn(3, '-');
+    let _n: u32 = parts.next()?.parse().ok()?;
+    parts.next()?.parse().ok()
 }
 
 /// Ends Erlang's port mapper, which the first RabbitMQ node started and
@@ -197,5 +229,13 @@ mod tests {
         ];
         assert_eq!(parse_state(&format_state(&kept)), Some(kept));
         assert_eq!(parse_state("nginx\t1\t\t/\turl\n"), None);
+    }
+
+    #[test]
+    fn a_data_directory_names_its_owner() {
+        assert_eq!(owner("rabbitmq-754-1"), Some(754));
+        assert_eq!(owner("redis-12-0"), Some(12));
+        assert_eq!(owner("env"), None);
+        assert_eq!(owner("redis-x-0"), None);
     }
 }

@@ -8,10 +8,14 @@
 //! exits with the tests' status. With `REDIS_URL` and `AMQP_URL` already
 //! set, it uses those servers and starts nothing.
 //!
-//! Ctrl-C reaches `cargo test` (the terminal signals the whole foreground
-//! process group) but not the servers, which run in their own groups; this
-//! process only notes it, waits for `cargo test` to end, stops the pair and
-//! exits with status 130. SIGTERM is passed on to `cargo test` the same way.
+//! Ctrl-C reaches the whole foreground process group: `cargo test`, the
+//! test binaries and every server, the ones the tests started included
+//! (a test binary killed by SIGINT runs no `Drop`, so its servers must see
+//! the signal themselves). Redis shuts down on SIGINT, RabbitMQ's start
+//! script stops its node. This process only notes the signal, waits for
+//! `cargo test` to end, stops what is left of the pair, removes its
+//! directories, and exits with status 130. SIGTERM, sent to this process
+//! alone, is passed on to `cargo test`.
 
 use std::process::{Command, ExitCode};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -130,6 +134,7 @@ pub(crate) fn run(args: Vec<String>) -> Result<ExitCode, String> {
         crate::pair::stop_epmd();
         println!("xtask: the servers are stopped");
     }
+    crate::pair::sweep_stale();
     println!(
         "xtask: cargo xtask test took {:.0} s",
         started.elapsed().as_secs_f64()

@@ -12,11 +12,14 @@
 //! [`RabbitServer::connect_or_start`] use the server at `REDIS_URL` /
 //! `AMQP_URL` instead when it is set, and start nothing.
 //!
-//! The servers bind 127.0.0.1 only, run in their own process group (a
-//! Ctrl-C in the terminal reaches the test run, which then stops them in
-//! order, not the servers themselves), and read nothing from `/etc`: every
-//! file they write is under their data directory. A missing binary is one
-//! line that says how to get it.
+//! The servers bind 127.0.0.1 only and read nothing from `/etc`: every
+//! file they write is under their data directory. They stay in the process
+//! group of whoever started them, so a Ctrl-C in the terminal stops them
+//! too: a test process interrupted by Ctrl-C dies without running `Drop`,
+//! and a server in a group of its own would outlive it. (A test process
+//! killed with SIGKILL still leaves its servers running; their directories
+//! are named by its PID.) A missing binary is one line that says how to
+//! get it.
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};

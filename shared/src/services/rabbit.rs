@@ -21,7 +21,6 @@
 //! loopback (`ERL_EPMD_ADDRESS`), and `cargo xtask` ends it with `epmd
 //! -kill`, which epmd refuses while any node is still registered.
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -235,7 +234,6 @@ fn spawn(
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
         .stderr(out)
-        .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", script.display()).into())
 }

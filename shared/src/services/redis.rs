@@ -1,6 +1,5 @@
 //! A private `redis-server` (see the [module opening](super)).
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -43,7 +42,6 @@ impl RedisServer {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0)
             .spawn();
         let child = match spawned {
             Ok(child) => child,
