@@ -27,6 +27,7 @@ fn socket_pair(listener: &TcpListener) -> io::Result<(TcpStream, TcpStream)> {
     Ok((reader, sender))
 }
 
+// ANCHOR: read_phases
 /// One read of 64 KiB under each IO model, side by side on one timeline;
 /// the data is sent `delay_ms` after the start. Each lane shows the two
 /// phases: *waiting for data* (`Blocked` inside a blocking `recv`,
@@ -189,7 +190,9 @@ fn read_one(
     }
     Ok(())
 }
+// ANCHOR_END: read_phases
 
+// ANCHOR: server_models
 /// The seed's picture of the three server models, from a real run:
 /// `clients` clients connect (in order, so the server numbers them as we
 /// do), each sends the seed's first message, waits for the reply, pauses
@@ -257,6 +260,7 @@ fn talk(
     }
     Ok(())
 }
+// ANCHOR_END: server_models
 
 /// The `measure` figures, for every model at `clients` connections ×
 /// `messages` round trips each (the C = 100):

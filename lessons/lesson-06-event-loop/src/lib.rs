@@ -181,6 +181,7 @@ pub fn selector_demo(out: &Transcript, trace: &Trace) -> shared::Result<()> {
 }
 // ANCHOR_END: selector_demo
 
+// ANCHOR: slow_clients
 /// The seed's picture of an event-driven server, from a real run: our
 /// runtime's echo server (traced) and `clients` slow clients, each on its
 /// own thread. Client *i* starts `i × pause_ms / clients` in, sends the
@@ -255,6 +256,7 @@ fn talk(
     }
     Ok(())
 }
+// ANCHOR_END: slow_clients
 
 /// Round trips done by a load run, and how long they took.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -305,6 +307,7 @@ pub fn load_ours(
     })
 }
 
+// ANCHOR: client
 /// One client of [`load_ours`]: its round trips, or the first error.
 async fn client(
     addr: SocketAddr,
@@ -336,6 +339,7 @@ async fn client(
     }
     Ok(messages as u64)
 }
+// ANCHOR_END: client
 
 /// Drives `addr` with `clients` × `messages` round trips of the seed's
 /// first message: lesson 05's load generator (one thread, mio, every

@@ -91,6 +91,7 @@ struct Entry {
     closing: bool,
 }
 
+// ANCHOR: selector
 /// `selectors.DefaultSelector()`, on mio.
 pub struct Selector {
     poll: Poll,
@@ -274,6 +275,7 @@ impl Selector {
         self.out.say(&self.lane, line);
     }
 }
+// ANCHOR_END: selector
 
 // ANCHOR: callbacks
 /// The seed's `accept(sock, mask)`: take every waiting connection and
@@ -406,6 +408,7 @@ fn flush_then_read(
     Ok(())
 }
 
+// ANCHOR: naive
 /// The seed's `read` callback word for word, kept to show what goes wrong.
 /// **Wrong on an edge-triggered selector** (and wrong anywhere on a big
 /// message): it reads once per event, so whatever is still in the socket
@@ -459,3 +462,4 @@ pub mod naive {
         Ok(())
     }
 }
+// ANCHOR_END: naive

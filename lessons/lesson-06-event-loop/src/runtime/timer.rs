@@ -44,6 +44,7 @@ impl Ord for Entry {
     }
 }
 
+// ANCHOR: timers
 /// Every pending deadline; the earliest on top.
 #[derive(Default)]
 pub(crate) struct Timers {
@@ -84,6 +85,7 @@ impl Timers {
         due
     }
 }
+// ANCHOR_END: timers
 
 // ANCHOR: sleep
 /// The future of [`sleep`]: ready once its deadline has passed.
