@@ -304,6 +304,15 @@ mod tests {
 
     #[test]
     #[ignore = "needs RabbitMQ: cargo xtask test runs it"]
+    fn connect_or_start_uses_amqp_url_or_starts_its_own() {
+        let service = RabbitServer::connect_or_start().unwrap();
+        runtime().block_on(open(service.url())).unwrap();
+        let url_set = std::env::var_os("AMQP_URL").is_some();
+        assert_eq!(service.private().is_some(), !url_set);
+    }
+
+    #[test]
+    #[ignore = "needs RabbitMQ: cargo xtask test runs it"]
     fn restart_keeps_a_durable_queue_and_its_persistent_message() {
         let mut server = RabbitServer::start().unwrap();
         let url = server.url();

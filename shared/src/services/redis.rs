@@ -27,8 +27,16 @@ impl RedisServer {
 
     /// [`start`](Self::start), on `preferred` when that port is free.
     pub fn start_preferring(preferred: Option<u16>) -> crate::Result<Self> {
-        let binary = super::find(Binary::RedisServer)
-            .ok_or_else(|| Binary::RedisServer.missing())?;
+        Self::start_from(super::find(Binary::RedisServer), preferred)
+    }
+
+    /// Starts the `redis-server` at `binary`: none found is the one-line
+    /// error that says how to get it.
+    fn start_from(
+        binary: Option<PathBuf>,
+        preferred: Option<u16>,
+    ) -> crate::Result<Self> {
+        let binary = binary.ok_or_else(|| Binary::RedisServer.missing())?;
         let port = super::free_ports(1, preferred)?[0];
         let dir = super::fresh_dir("redis")?;
         let log = dir.join("redis.log");
@@ -134,6 +142,14 @@ mod tests {
     use crate::services::is_running;
 
     #[test]
+    fn no_binary_is_the_one_line_error_and_starts_nothing() {
+        let Err(error) = RedisServer::start_from(None, None) else {
+            panic!("started a server without a binary");
+        };
+        assert_eq!(error.to_string(), Binary::RedisServer.missing());
+    }
+
+    #[test]
     #[ignore = "needs Redis: cargo xtask test runs it"]
     fn starts_answers_and_leaves_nothing_behind() {
         let server = RedisServer::start().unwrap();
@@ -156,6 +172,15 @@ mod tests {
         drop(server);
         assert!(!dir.exists(), "{} left behind", dir.display());
         assert!(!is_running(pid), "redis-server {pid} still runs");
+    }
+
+    #[test]
+    #[ignore = "needs Redis: cargo xtask test runs it"]
+    fn connect_or_start_uses_redis_url_or_starts_its_own() {
+        let service = RedisServer::connect_or_start().unwrap();
+        ping(service.url()).unwrap();
+        let url_set = std::env::var_os("REDIS_URL").is_some();
+        assert_eq!(service.private().is_some(), !url_set);
     }
 
     #[test]
