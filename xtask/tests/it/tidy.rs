@@ -23,7 +23,8 @@
 //! - no `ANCHOR: name` in a lesson's sources that no chapter includes
 //!   (a listing cut out for the book that the book does not show);
 //! - every test whose body starts a broker or uses a broker client
-//!   (`RedisServer::`, `redis::`, `RabbitServer::`, `lapin::`) is
+//!   (`RedisServer::start(`, `start_preferring(` or `connect_or_start(`,
+//!   `redis::`, and the same with `RabbitServer` and `lapin::`) is
 //!   `#[ignore = "needs Redis: cargo xtask test runs it"]` (or RabbitMQ, or
 //!   Redis and RabbitMQ), so plain `cargo test` shows it as ignored.
 //!
@@ -697,6 +698,23 @@ fn code_only(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// What in a test's body means it needs Redis: starting a server, or
+/// the client.
+const REDIS_MARKERS: [&str; 4] = [
+    "RedisServer::start(",
+    "RedisServer::start_preferring(",
+    "RedisServer::connect_or_start(",
+    "redis::",
+];
+
+/// The same for RabbitMQ.
+const RABBIT_MARKERS: [&str; 4] = [
+    "RabbitServer::start(",
+    "RabbitServer::start_preferring(",
+    "RabbitServer::connect_or_start(",
+    "lapin::",
+];
+
 /// The reason a test that uses these brokers must give in its `#[ignore]`.
 fn broker_reason(redis: bool, rabbit: bool) -> Option<&'static str> {
     match (redis, rabbit) {
@@ -757,9 +775,9 @@ fn broker_tests_without_reason(shown: &str, text: &str) -> Vec<String> {
             }
         }
         let body = code_lines[fn_line..=end].join("\n");
-        let redis = body.contains("RedisServer::") || body.contains("redis::");
-        let rabbit =
-            body.contains("RabbitServer::") || body.contains("lapin::");
+        let uses = |markers: &[&str]| markers.iter().any(|m| body.contains(m));
+        let redis = uses(&REDIS_MARKERS);
+        let rabbit = uses(&RABBIT_MARKERS);
         let Some(reason) = broker_reason(redis, rabbit) else {
             continue;
         };
@@ -810,7 +828,9 @@ fn a_broker_test_without_its_reason_is_reported() {
     let text = r###"
 #[test]
 fn counts_baozi() {
-    // RedisServer::start() in a comment is not a use.
+    // RedisServer::start() in a comment is not a use, nor is a start
+    // that cannot start anything.
+    let error = RedisServer::start_from(None, None);
     let s = "lapin::Connection in a string is not a use either";
     assert_eq!(s.len(), 51);
 }
@@ -837,7 +857,7 @@ async fn both() {
     let problems = broker_tests_without_reason("t.rs", text);
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(
-        problems[0].starts_with("t.rs:17: `fn queues_baozi() {` uses a broker")
+        problems[0].starts_with("t.rs:19: `fn queues_baozi() {` uses a broker")
             && problems[0].contains(
                 "#[ignore = \"needs RabbitMQ: cargo xtask test runs it\"]"
             ),
