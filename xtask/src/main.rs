@@ -7,7 +7,7 @@
 //! cargo xtask services status
 //! cargo xtask services down
 //! cargo xtask test               # every test, the broker ones included
-//! cargo xtask test -p shared     # the same for one crate (args go to cargo test)
+//! cargo xtask test -p shared --features services  # one crate; args go to cargo test
 //! ```
 //!
 //! Its own tests are the workspace's tidy and book checks
