@@ -35,8 +35,13 @@ book:
 book-build:
     mdbook build book
 
-# Run every test, including the book build and the tidiness checks.
+# Run every test, the broker tests included: installs and starts real Redis
+# and RabbitMQ servers, and stops them afterwards.
 test:
+    cargo xtask test
+
+# The quick loop: every test except those that need a broker.
+test-quick:
     cargo test --workspace
 
 # Run all criterion benches.

@@ -60,6 +60,8 @@ pub mod out;
 pub mod progress;
 pub mod py;
 pub mod render;
+#[cfg(feature = "services")]
+pub mod services;
 pub mod trace;
 pub mod transcript;
 

@@ -33,6 +33,7 @@
 
 use shared::Figure;
 
+pub mod brokers;
 pub mod charts;
 pub mod numbers;
 

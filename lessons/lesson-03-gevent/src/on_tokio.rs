@@ -299,7 +299,6 @@ pub fn tasks_demo(
 
         out.say(&main, "Asynchronous:");
         let started = Instant::now();
-        // ANCHOR: tasks
         let tasks: Vec<Task<()>> = (0..count)
             .map(|pid| {
                 let wait = if pid == 0 { first_wait } else { Wait::Runtime };
@@ -308,7 +307,6 @@ pub fn tasks_demo(
             })
             .collect();
         let results = joinall(tasks).await;
-        // ANCHOR_END: tasks
         let async_total = started.elapsed();
         for result in results {
             result?;

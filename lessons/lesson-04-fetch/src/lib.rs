@@ -617,7 +617,6 @@ pub(crate) fn skip_reason(
 /// The most OS threads the `threads` strategy may start in one run.
 pub const MAX_OS_THREADS: usize = 10_000;
 
-// ANCHOR: run
 /// Runs every strategy of `config` on its targets, one after another, and
 /// prints what the seed prints, a cost line per strategy and the table.
 pub fn run(config: &Config) -> shared::Result<Run> {
@@ -733,7 +732,6 @@ pub fn run(config: &Config) -> shared::Result<Run> {
         server: server.as_ref().map(DelayServer::addr),
     })
 }
-// ANCHOR_END: run
 
 /// A bar on stderr, drawn only when stderr is a terminal.
 fn progress_bar(strategy: Strategy, n: usize) -> ProgressBar {
@@ -825,7 +823,6 @@ impl Sizes {
     };
 }
 
-// ANCHOR: measure
 /// Measures every strategy on the same local URLs and returns the figures:
 /// `wall_ms_<strategy>` (median of `rounds`), `peak_in_flight_<strategy>`,
 /// `speedup_tokio` over sequential, and for `scale_urls` URLs with tokio
@@ -881,7 +878,6 @@ pub fn measure(sizes: Sizes) -> shared::Result<Vec<Figure>> {
     }
     Ok(figures)
 }
-// ANCHOR_END: measure
 
 /// The median wall time in ms over `rounds` rounds, and the highest peak
 /// of requests in flight; an error if any fetch failed.

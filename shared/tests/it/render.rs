@@ -76,7 +76,7 @@ fn the_ascii_chart_matches_the_fixture() {
     assert!(
         actual == EXPECTED,
         "the ASCII chart changed. If the change is intended, review it and \
-         copy it into shared/tests/fixtures/baozi_small.txt:\n{actual}"
+         copy it into shared/tests/it/fixtures/baozi_small.txt:\n{actual}"
     );
 }
 

@@ -23,6 +23,8 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::workspace_root;
+
 use mdbook_driver::MDBook;
 
 /// One thing wrong with the book: where, and what to do about it.
@@ -41,15 +43,9 @@ impl fmt::Display for Problem {
     }
 }
 
-/// The workspace root: this crate lives in `lessons/lesson-00-tour`.
-fn workspace_root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    here.canonicalize().unwrap_or(here)
-}
-
 /// `path` with `.` and `..` resolved by spelling alone (the file may not
 /// exist), so messages say `/work/lessons/x.rs`, not `/work/book/src/../../lessons/x.rs`.
-fn tidy_path(path: &Path) -> PathBuf {
+pub(crate) fn tidy_path(path: &Path) -> PathBuf {
     let mut tidy = PathBuf::new();
     for part in path.components() {
         match part {
@@ -86,7 +82,10 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 /// Every file under `dir` (recursively) whose name ends with `extension`.
-fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
+pub(crate) fn files_with_extension(
+    dir: &Path,
+    extension: &str,
+) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -104,15 +103,15 @@ fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
 }
 
 /// One `{{#kind args}}` directive found in a Markdown line.
-struct Directive<'a> {
-    kind: &'a str,
-    args: &'a str,
+pub(crate) struct Directive<'a> {
+    pub(crate) kind: &'a str,
+    pub(crate) args: &'a str,
     text: &'a str,
 }
 
 /// The mdBook directives on one line, as mdBook finds them: `{{#kind args}}`,
 /// skipping escaped ones (`\{{#...}}`), which mdBook prints literally.
-fn directives(line: &str) -> Vec<Directive<'_>> {
+pub(crate) fn directives(line: &str) -> Vec<Directive<'_>> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(offset) = line[from..].find("{{") {

@@ -1,0 +1,6 @@
+//! The tour's integration tests, as one test binary (one link on two cores
+//! instead of one per file): one module per area.
+
+mod charts;
+mod json;
+mod numbers;
