@@ -13,7 +13,6 @@ use corosensei::Coroutine;
 
 use crate::Greenlet;
 
-// ANCHOR: ping_pong
 /// Two greenlets switching to each other: the measured loop of
 /// `switch_ns_greenlet`. `ping` does `n` round trips with `pong` (2n
 /// one-way switches, each child to child through the driver), then
@@ -64,7 +63,6 @@ impl Drop for PingPong {
         let _ = self.pong.kill();
     }
 }
-// ANCHOR_END: ping_pong
 
 /// A greenlet that bounces every switch straight back to main: the
 /// measured loop of `switch_ns_greenlet_main`, one stack switch each way.

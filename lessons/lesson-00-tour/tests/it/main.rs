@@ -2,5 +2,6 @@
 //! instead of one per file): one module per area.
 
 mod charts;
+mod cli;
 mod json;
 mod numbers;
