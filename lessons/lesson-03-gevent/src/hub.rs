@@ -193,6 +193,14 @@ impl Hub {
         }
     }
 
+    /// Marks `what` on the hub's lane, if it has one: the moments the
+    /// timeline shows on the hub's row.
+    fn mark(&self, what: &'static str) {
+        if let Some(lane) = &self.lane {
+            lane.mark(what);
+        }
+    }
+
     /// Makes a fresh task's greenlet (a child of the hub, on a stack from
     /// the pool) and records it as live; `None` if no stack could be
     /// mapped, after telling the task's joiners.
@@ -225,10 +233,10 @@ impl Hub {
     }
 }
 
-// ANCHOR: hub_loop
 /// The hub greenlet's whole life: run what is ready, wake sleepers whose
 /// deadline passed, and wait for the next deadline when there is nothing
 /// else. It never returns; `run` kills it.
+// ANCHOR: hub_round
 fn hub_loop(hub: &Hub) {
     loop {
         // One round: switch to each greenlet that was ready when the round
@@ -245,16 +253,20 @@ fn hub_loop(hub: &Hub) {
                     None => continue,
                 },
             };
+            // ANCHOR_END: hub_round
             // While `next` runs, the CPU can fetch the stack of the one
             // after it: with many tasks, that is a trip to main memory.
             if let Some(Ready::Resume(after)) = hub.ready.borrow().front() {
                 after.prefetch();
             }
+            // ANCHOR: hub_round
             // Runs `next` until it switches back to us: it slept, yielded,
             // waited in joinall, or finished (we are every task's parent).
             // A dead greenlet (killed while queued) is an error we skip.
             let _ = next.switch(());
         }
+        // ANCHOR_END: hub_round
+        // ANCHOR: hub_timers
         // Timers whose deadline has passed: their greenlets are ready.
         let mut timers = hub.timers.borrow_mut();
         let Some(nearest) = timers.peek().map(|t| t.deadline) else {
@@ -262,9 +274,9 @@ fn hub_loop(hub: &Hub) {
             if hub.ready.borrow().is_empty() {
                 // Nothing ready, no timer: nothing can ever wake anyone.
                 // Tell main (in `joinall`), as gevent raises `LoopExit`.
-                if let Some(lane) = &hub.lane {
-                    lane.mark("loop exit");
-                }
+                // ANCHOR_END: hub_timers
+                hub.mark("loop exit");
+                // ANCHOR: hub_timers
                 hub.loop_exit.set(true);
                 let _ = Greenlet::main().switch(());
             }
@@ -273,9 +285,9 @@ fn hub_loop(hub: &Hub) {
         let mut now = Instant::now();
         if nearest > now && hub.ready.borrow().is_empty() {
             // The only wait in the whole program: gevent's `epoll_wait`.
-            if let Some(lane) = &hub.lane {
-                lane.mark("idle");
-            }
+            // ANCHOR_END: hub_timers
+            hub.mark("idle");
+            // ANCHOR: hub_timers
             std::thread::sleep(nearest - now);
             now = Instant::now();
         }
@@ -286,7 +298,7 @@ fn hub_loop(hub: &Hub) {
         }
     }
 }
-// ANCHOR_END: hub_loop
+// ANCHOR_END: hub_timers
 
 /// Runs `f` on this thread with a hub, and returns what it returns: the
 /// place where [`spawn`], [`sleep`] and [`joinall`] work (like

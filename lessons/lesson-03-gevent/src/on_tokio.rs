@@ -225,7 +225,9 @@ async fn task(
         Wait::Blocking => {
             // Wrong on purpose: no `.await`, so the task never gives the
             // thread back; every task queued on this worker waits.
+            // ANCHOR_END: wait
             let _blocked = lane.span(State::Blocked, "thread::sleep");
+            // ANCHOR: wait
             std::thread::sleep(delay);
         }
         Wait::SpawnBlocking => {
@@ -233,7 +235,9 @@ async fn task(
             // threads); this task only awaits its end, freeing the worker.
             let pool_lane = lane.clone();
             let blocking = tokio::task::spawn_blocking(move || {
+                // ANCHOR_END: wait
                 let _blocked = pool_lane.span(State::Blocked, "thread::sleep");
+                // ANCHOR: wait
                 std::thread::sleep(delay);
             });
             // The closure cannot panic but for a bug; say so if it does.

@@ -113,7 +113,9 @@ pub fn tasks_demo(
                     if blocking && pid == 0 {
                         // The pitfall: the thread sleeps, and the hub
                         // with it; nobody else runs until this returns.
+                        // ANCHOR_END: asynchronous
                         let _stuck = lane.span(State::Blocked, "thread::sleep");
+                        // ANCHOR: asynchronous
                         std::thread::sleep(delay);
                     } else {
                         traced_sleep(&lane, delay);

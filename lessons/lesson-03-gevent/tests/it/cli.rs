@@ -332,3 +332,29 @@ fn sweep_prints_a_table_and_draws_a_chart() {
         assert!(chart.contains(&format!(">\n{who}\n</text>")), "{who}");
     }
 }
+
+/// What the book shows of `tasks` on the hub: every line before the
+/// totals (the totals are timings, and the book gives them as ranges).
+const TASKS_HUB: &str = include_str!("../../output/tasks-hub.txt");
+
+#[test]
+fn the_books_tasks_transcript_is_what_the_hub_prints() {
+    let stdout = LESSON.assert_quiet_success(&["tasks", "--delay-ms", "1"]);
+    let lines: Vec<_> = stdout.lines().collect();
+    let transcript = &lines[..lines.len() - 3];
+    assert_eq!(transcript, TASKS_HUB.lines().collect::<Vec<_>>());
+}
+
+#[test]
+fn a_timeline_of_thousands_of_tasks_fits_a_terminal() {
+    // 2,000 tasks: 2,002 lanes with main and the hub; the chart draws
+    // the first 200 and counts the rest.
+    let args = ["tasks", "--count", "2000", "--delay-ms", "0", "--timeline"];
+    let stdout = LESSON.assert_quiet_success(&args);
+    let chart: Vec<_> = stdout.lines().filter(|l| l.contains(" |")).collect();
+    assert_eq!(chart.len(), 200, "{stdout}");
+    assert!(
+        stdout.contains("\n(1802 more lanes not drawn)\n"),
+        "{stdout}"
+    );
+}

@@ -6,6 +6,16 @@
 
 use crate::cli::LESSON;
 
+/// What the book shows for `--panic-in foo`: the whole of stderr.
+const PANIC_IN_FOO: &str = include_str!("../../output/panic-in-foo.txt");
+
+#[test]
+fn the_books_panic_line_is_what_the_binary_prints() {
+    let args = ["--scale", "0.001", "--panic-in", "foo"];
+    let output = LESSON.assert_one_error_line(&args, "error: foo");
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), PANIC_IN_FOO);
+}
+
 /// Each runtime, with one thread and with two where it has them.
 const RUNTIMES: [&[&str]; 5] = [
     &["--runtime", "hub"],
