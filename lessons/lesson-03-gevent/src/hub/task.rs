@@ -241,7 +241,6 @@ where
     Builder::new().spawn(f)
 }
 
-// ANCHOR: joinall
 /// Waits until every task has finished and returns their results in
 /// order: gevent's `joinall`. A panicked task gives
 /// [`TaskError::Panicked`]; a task that can never finish (nothing left
@@ -252,6 +251,7 @@ where
 /// # Panics
 ///
 /// Outside [`run`](super::run).
+// ANCHOR: joinall
 pub fn joinall<T>(tasks: &[Task<T>]) -> Vec<Result<T, TaskError>> {
     let hub = the_hub("joinall");
     let me = Greenlet::current();
