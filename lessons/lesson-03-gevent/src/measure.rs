@@ -78,7 +78,7 @@ impl Sizes {
 /// - `spawn_ratio_thread_over_tokio_ct` (x): how many tokio tasks cost the
 ///   time of one OS thread;
 /// - `tasks_async_ms_{hub,may,tokio}` (ms) and `tasks_speedup_*` (x): the
-///   seed's demo (`tasks_count` tasks of `tasks_delay`): the async total,
+///   course's demo (`tasks_count` tasks of `tasks_delay`): the async total,
 ///   about one delay, and sync over async, about `count - 1`;
 /// - `tasks_speedup_hub_blocking` (x): the pitfall, task 0 calling
 ///   `std::thread::sleep` (about half the speedup: everyone waits for it),

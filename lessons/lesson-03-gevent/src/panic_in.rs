@@ -19,24 +19,24 @@
 use std::sync::OnceLock;
 
 /// The name of the task that panics, once armed.
-static TARGET: OnceLock<String> = OnceLock::new();
+static CHOSEN: OnceLock<String> = OnceLock::new();
 
 /// Makes the task called `name` panic as it starts, for the rest of the
 /// process. Arming twice keeps the first name.
 pub fn arm(name: impl Into<String>) {
-    let _ = TARGET.set(name.into());
+    let _ = CHOSEN.set(name.into());
 }
 
 /// Whether some task is to panic: one load, so that an unarmed run only
 /// pays for this check, not for building task names.
 pub(crate) fn armed() -> bool {
-    TARGET.get().is_some()
+    CHOSEN.get().is_some()
 }
 
 /// Panics if `task` is the armed task: called first thing on the task's
 /// own stack (or in its future), so the panic starts inside the task.
 pub(crate) fn strike(task: &str) {
-    if TARGET.get().is_some_and(|target| target == task) {
+    if CHOSEN.get().is_some_and(|chosen| chosen == task) {
         std::panic::resume_unwind(Box::new(format!(
             "a panic on purpose (--panic-in {task})"
         )));

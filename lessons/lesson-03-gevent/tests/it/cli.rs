@@ -17,7 +17,7 @@ fn six_lines() -> String {
 
 #[test]
 fn no_arguments_print_exactly_what_gevent_prints_on_every_runtime() {
-    // `--scale 0.05`: the seed's 2 s and 1 s become 100 ms and 50 ms. On
+    // `--scale 0.05`: the course's 2 s and 1 s become 100 ms and 50 ms. On
     // may and tokio the order needs func3's yield to come back before
     // bar's timer fires; 50 ms leaves room for a loaded machine that
     // preempts the worker at that moment (the hub's order is fixed
@@ -77,7 +77,7 @@ fn check_tasks_output(stdout: &str, count: u32) -> f64 {
 }
 
 #[test]
-fn tasks_prints_the_seeds_lines_then_the_totals() {
+fn tasks_prints_the_courses_lines_then_the_totals() {
     for runtime in ["hub", "may", "tokio"] {
         let args = [
             "tasks",

@@ -47,7 +47,7 @@ pub(crate) fn sleeps_by_phase(snap: &Snapshot) -> (Vec<&Event>, Vec<&Event>) {
         .partition(|e| e.start < split)
 }
 
-/// The `tasks` demo of [`five_tasks`]: the seed's lines (the synchronous
+/// The `tasks` demo of [`five_tasks`]: the course's lines (the synchronous
 /// half in order; the asynchronous half in spawn order when `in_order`,
 /// as one thread runs it, else as a set), and in the trace the four
 /// synchronous sleeps one after another and the five asynchronous ones

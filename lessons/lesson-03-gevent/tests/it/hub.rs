@@ -1,4 +1,4 @@
-//! The hub: the seed's transcript, what the trace shows about overlapping
+//! The hub: the course's transcript, what the trace shows about overlapping
 //! and blocked sleeps, ten thousand tasks, panics, ordering by deadline,
 //! teardown, and the stacks' mappings.
 

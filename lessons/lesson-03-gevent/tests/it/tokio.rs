@@ -1,4 +1,4 @@
-//! The seed's gevent programs on tokio: the current-thread runtime
+//! The course's gevent programs on tokio: the current-thread runtime
 //! (gevent's shape: one thread runs every task and the timers) and the
 //! multi-thread one. Each demo builds its own runtime, so unlike may the
 //! worker count can change from test to test.
