@@ -8,9 +8,7 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
-use lesson_03_gevent::{
-    Runtime, TaskError, hub, on_may, on_tokio, spawner_name, threads,
-};
+use lesson_03_gevent::{Contender, TaskError, hub, on_may, on_tokio, threads};
 
 /// The task counts: the per-task cost should stay flat as N grows.
 const COUNTS: [usize; 3] = [1_000, 10_000, 100_000];
@@ -36,17 +34,13 @@ pub fn spawn(c: &mut Criterion, prefix: &str) {
     let may = on_may::Spawner::new(1).expect("may with one worker");
     let tokio_ct = on_tokio::Spawner::new(1).expect("tokio current-thread");
     let tokio_mt = on_tokio::Spawner::new(2).expect("tokio multi-thread");
-    let run: [(&str, SpawnJoin<'_>); 4] = [
-        (spawner_name(Runtime::Hub, 1), &|n| {
-            hub.spawn_join(n, Duration::ZERO)
-        }),
-        (spawner_name(Runtime::May, 1), &|n| {
-            may.spawn_join(n, Duration::ZERO)
-        }),
-        (spawner_name(Runtime::Tokio, 1), &|n| {
+    let run: [(Contender, SpawnJoin<'_>); 4] = [
+        (Contender::Hub, &|n| hub.spawn_join(n, Duration::ZERO)),
+        (Contender::May, &|n| may.spawn_join(n, Duration::ZERO)),
+        (Contender::TokioCt, &|n| {
             tokio_ct.spawn_join(n, Duration::ZERO)
         }),
-        (spawner_name(Runtime::Tokio, 2), &|n| {
+        (Contender::TokioMt, &|n| {
             tokio_mt.spawn_join(n, Duration::ZERO)
         }),
     ];

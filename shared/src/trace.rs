@@ -29,6 +29,7 @@
 //! [`Trace::disabled`]: every record call returns after one branch.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -128,8 +129,30 @@ impl Event {
 struct Inner {
     origin: Instant,
     enabled: bool,
-    lanes: Mutex<Vec<String>>,
+    lanes: Mutex<Lanes>,
     events: Mutex<Vec<Event>>,
+}
+
+/// The lane names in order of first use, and each name's index: a lookup
+/// by name is one hash, however many lanes there are (a run with 100,000
+/// tasks names 100,000 lanes).
+#[derive(Default)]
+struct Lanes {
+    names: Vec<String>,
+    ids: HashMap<String, usize>,
+}
+
+impl Lanes {
+    /// The index of `name`, appended if it is new.
+    fn id(&mut self, name: String) -> usize {
+        if let Some(&id) = self.ids.get(&name) {
+            return id;
+        }
+        let id = self.names.len();
+        self.names.push(name.clone());
+        self.ids.insert(name, id);
+        id
+    }
 }
 
 /// A thread-safe recorder of spans and marks. Cloning is cheap and every
@@ -180,7 +203,7 @@ impl Trace {
             inner: Arc::new(Inner {
                 origin: Instant::now(),
                 enabled,
-                lanes: Mutex::new(Vec::new()),
+                lanes: Mutex::new(Lanes::default()),
                 events: Mutex::new(Vec::new()),
             }),
         }
@@ -199,15 +222,7 @@ impl Trace {
     /// The lane called `name`, created on first use. Asking twice for the
     /// same name gives the same lane, so a task can look its lane up again.
     pub fn lane(&self, name: impl Into<String>) -> Lane {
-        let name = name.into();
-        let mut lanes = lock(&self.inner.lanes);
-        let id = match lanes.iter().position(|l| *l == name) {
-            Some(i) => i,
-            None => {
-                lanes.push(name);
-                lanes.len() - 1
-            }
-        };
+        let id = lock(&self.inner.lanes).id(name.into());
         Lane {
             trace: self.clone(),
             id: LaneId(id),
@@ -223,7 +238,7 @@ impl Trace {
 
     /// A copy of everything recorded so far, events sorted by start time.
     pub fn snapshot(&self) -> Snapshot {
-        let lanes = lock(&self.inner.lanes).clone();
+        let lanes = lock(&self.inner.lanes).names.clone();
         let mut events = lock(&self.inner.events).clone();
         // Stable sort: events that start together keep recording order.
         events.sort_by_key(|e| e.start);
@@ -464,6 +479,21 @@ mod tests {
         let c = trace.lane("c1");
         assert_eq!(a.id(), b.id());
         assert_ne!(a.id(), c.id());
+    }
+
+    #[test]
+    fn a_hundred_thousand_lanes_are_named_and_found_again() {
+        // One hash per lookup: a scan of every name so far would make this
+        // five billion string comparisons.
+        const LANES: usize = 100_000;
+        let trace = Trace::new();
+        for i in 0..LANES {
+            assert_eq!(trace.lane(format!("task {i}")).id(), LaneId(i));
+        }
+        assert_eq!(trace.lane("task 54321").id(), LaneId(54_321));
+        let snap = trace.snapshot();
+        assert_eq!(snap.lanes.len(), LANES);
+        assert_eq!(snap.lanes[LANES - 1], format!("task {}", LANES - 1));
     }
 
     #[test]

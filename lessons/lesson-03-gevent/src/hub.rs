@@ -1,4 +1,5 @@
-//! The hub: gevent's design, on lesson 02's greenlets, in one file.
+//! Lesson 03: the hub, gevent's design on lesson 02's greenlets: its
+//! loop here, its tasks in `task.rs`.
 //!
 //! **How gevent does it.** gevent runs a libev (or libuv) event loop in a
 //! greenlet of its own, the *hub*. Every other greenlet is a task the hub
@@ -24,12 +25,14 @@
 //! | `gevent.spawn(f)` | [`spawn`]: a greenlet whose parent is the hub, queued as ready |
 //! | `gevent.sleep(d)` / `sleep(0)` | [`sleep`]: a timer, or the back of the queue, then switch to the hub |
 //! | `gevent.joinall(gs)` | [`joinall`]: wait on each task's link, switching to the hub |
-//! | `LoopExit` | [`TaskError::Unfinished`] from `joinall` when nothing can wake it |
+//! | `LoopExit` | [`TaskError::Unfinished`](crate::TaskError::Unfinished) from `joinall` when nothing can wake it |
 //! | the hub's lifetime: the whole program | [`run`]: like `asyncio.run`, the hub lives inside the call |
 //!
-//! There are no IO watchers: the lesson's tasks only sleep. An IO watcher
-//! would be one more source of "ready" (a readiness poll in place of
-//! `thread::sleep`, lesson 06's event loop), and nothing else would change.
+//! There are no IO watchers: the two gevent programs of this lesson only
+//! sleep. (The course also has a monkey-patched socket server; a later
+//! lesson builds it.) An IO watcher would be one more source of "ready"
+//! (a readiness poll in place of `thread::sleep`, lesson 06's event
+//! loop), and nothing else would change.
 //!
 //! **One OS thread.** Everything here is `!Send` and thread-local: the hub,
 //! its queue, its tasks. That is gevent's shape, and why a task that calls
@@ -46,18 +49,18 @@
 use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
-use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use lesson_02_greenlet::{Greenlet, stack};
 use shared::Lane;
 
-use crate::{TaskError, task_name};
-
 mod demo;
+mod task;
 
 pub use demo::{Spawner, gevent_demo, tasks_demo};
+use task::Start;
+pub use task::{Builder, Task, joinall, spawn};
 
 /// The stack a hub task gets unless [`Builder::stack_size`] or
 /// [`Config::stack_size`] says otherwise: 32 KiB.
@@ -190,6 +193,14 @@ impl Hub {
         }
     }
 
+    /// Marks `what` on the hub's lane, if it has one: the moments the
+    /// timeline shows on the hub's row.
+    fn mark(&self, what: &'static str) {
+        if let Some(lane) = &self.lane {
+            lane.mark(what);
+        }
+    }
+
     /// Makes a fresh task's greenlet (a child of the hub, on a stack from
     /// the pool) and records it as live; `None` if no stack could be
     /// mapped, after telling the task's joiners.
@@ -222,10 +233,10 @@ impl Hub {
     }
 }
 
-// ANCHOR: hub_loop
 /// The hub greenlet's whole life: run what is ready, wake sleepers whose
 /// deadline passed, and wait for the next deadline when there is nothing
 /// else. It never returns; `run` kills it.
+// ANCHOR: hub_round
 fn hub_loop(hub: &Hub) {
     loop {
         // One round: switch to each greenlet that was ready when the round
@@ -242,16 +253,20 @@ fn hub_loop(hub: &Hub) {
                     None => continue,
                 },
             };
+            // ANCHOR_END: hub_round
             // While `next` runs, the CPU can fetch the stack of the one
             // after it: with many tasks, that is a trip to main memory.
             if let Some(Ready::Resume(after)) = hub.ready.borrow().front() {
                 after.prefetch();
             }
+            // ANCHOR: hub_round
             // Runs `next` until it switches back to us: it slept, yielded,
             // waited in joinall, or finished (we are every task's parent).
             // A dead greenlet (killed while queued) is an error we skip.
             let _ = next.switch(());
         }
+        // ANCHOR_END: hub_round
+        // ANCHOR: hub_timers
         // Timers whose deadline has passed: their greenlets are ready.
         let mut timers = hub.timers.borrow_mut();
         let Some(nearest) = timers.peek().map(|t| t.deadline) else {
@@ -259,9 +274,9 @@ fn hub_loop(hub: &Hub) {
             if hub.ready.borrow().is_empty() {
                 // Nothing ready, no timer: nothing can ever wake anyone.
                 // Tell main (in `joinall`), as gevent raises `LoopExit`.
-                if let Some(lane) = &hub.lane {
-                    lane.mark("loop exit");
-                }
+                // ANCHOR_END: hub_timers
+                hub.mark("loop exit");
+                // ANCHOR: hub_timers
                 hub.loop_exit.set(true);
                 let _ = Greenlet::main().switch(());
             }
@@ -270,9 +285,9 @@ fn hub_loop(hub: &Hub) {
         let mut now = Instant::now();
         if nearest > now && hub.ready.borrow().is_empty() {
             // The only wait in the whole program: gevent's `epoll_wait`.
-            if let Some(lane) = &hub.lane {
-                lane.mark("idle");
-            }
+            // ANCHOR_END: hub_timers
+            hub.mark("idle");
+            // ANCHOR: hub_timers
             std::thread::sleep(nearest - now);
             now = Instant::now();
         }
@@ -283,7 +298,7 @@ fn hub_loop(hub: &Hub) {
         }
     }
 }
-// ANCHOR_END: hub_loop
+// ANCHOR_END: hub_timers
 
 /// Runs `f` on this thread with a hub, and returns what it returns: the
 /// place where [`spawn`], [`sleep`] and [`joinall`] work (like
@@ -372,223 +387,6 @@ impl Drop for Teardown {
     }
 }
 
-/// A spawned task: gevent's `Greenlet` object as `spawn` returns it.
-/// [`joinall`] takes its result; it says nothing about the task's
-/// greenlet, which is the hub's.
-pub struct Task<T> {
-    cell: Rc<dyn Linked<T>>,
-}
-
-/// What a task and whoever joins it share: its result and its waiters
-/// (gevent calls these links).
-struct Link<T> {
-    number: u64,
-    name: Option<String>,
-    result: RefCell<Option<Result<T, TaskError>>>,
-    done: Cell<bool>,
-    waiters: RefCell<Vec<Greenlet>>,
-}
-
-impl<T> Link<T> {
-    fn name(&self) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| task_name(self.number as u32))
-    }
-
-    /// Keeps the task's result and wakes everyone waiting in `joinall`.
-    fn finish(&self, hub: &Hub, result: Result<T, TaskError>) {
-        *self.result.borrow_mut() = Some(result);
-        self.done.set(true);
-        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
-        let waiters = waiters.into_iter().map(Ready::Resume);
-        hub.ready.borrow_mut().extend(waiters);
-    }
-}
-
-/// One allocation per task: its link, and its closure until it starts.
-struct TaskCell<T, F> {
-    link: Link<T>,
-    f: Cell<Option<F>>,
-    stack_size: usize,
-    lane: Option<Lane>,
-}
-
-/// A task's link, without its closure's type: what [`Task`] holds.
-trait Linked<T> {
-    fn link(&self) -> &Link<T>;
-}
-
-impl<T, F> Linked<T> for TaskCell<T, F> {
-    fn link(&self) -> &Link<T> {
-        &self.link
-    }
-}
-
-/// A task without its types: what the hub's ready queue holds.
-trait Start {
-    /// Runs the task on its greenlet: its closure, then its ending.
-    fn run(&self, slot: usize);
-    /// Ends a task whose greenlet could not be made.
-    fn fail(&self, hub: &Hub, reason: String);
-    /// Drops a task's closure that never ran (at teardown).
-    fn discard(&self);
-    fn stack_size(&self) -> usize;
-    fn lane(&self) -> Option<Lane>;
-}
-
-impl<T, F: FnOnce() -> T> Start for TaskCell<T, F> {
-    fn run(&self, slot: usize) {
-        let Some(f) = self.f.take() else { return };
-        // Its own panic is caught here, on its own stack, and kept for
-        // whoever joins it: the other tasks carry on.
-        let result = panic::catch_unwind(AssertUnwindSafe(f));
-        let hub = the_hub("spawn");
-        let result = match result {
-            Ok(value) => Ok(value),
-            // A kill by `run`'s teardown unwinds with a panic of
-            // corosensei's: let it through.
-            Err(payload) if hub.closing.get() => panic::resume_unwind(payload),
-            Err(payload) => Err(TaskError::Panicked {
-                task: self.link.name(),
-                message: shared::panic_message(payload.as_ref()),
-            }),
-        };
-        self.link.finish(&hub, result);
-        hub.live.borrow_mut()[slot] = None;
-        hub.free.borrow_mut().push(slot);
-        // Returning switches to our parent, the hub.
-    }
-
-    fn fail(&self, hub: &Hub, reason: String) {
-        let task = self.link.name();
-        self.link
-            .finish(hub, Err(TaskError::Unfinished { task, reason }));
-    }
-
-    fn discard(&self) {
-        drop(self.f.take());
-    }
-
-    fn stack_size(&self) -> usize {
-        self.stack_size
-    }
-
-    fn lane(&self) -> Option<Lane> {
-        self.lane.clone()
-    }
-}
-
-impl<T> Task<T> {
-    fn link(&self) -> &Link<T> {
-        self.cell.link()
-    }
-
-    /// Its name: the builder's, or `task N` (N counts spawns in this
-    /// `run`, from 0).
-    pub fn name(&self) -> String {
-        self.link().name()
-    }
-
-    /// Whether it has returned or panicked.
-    pub fn is_done(&self) -> bool {
-        self.link().done.get()
-    }
-}
-
-impl<T> std::fmt::Debug for Task<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Task")
-            .field("name", &self.name())
-            .field("done", &self.is_done())
-            .finish()
-    }
-}
-
-/// Spawns a task with a name, a stack size or a lane: `Greenlet`'s builder
-/// shape.
-#[derive(Debug, Default)]
-pub struct Builder {
-    name: Option<String>,
-    stack_size: Option<usize>,
-    lane: Option<Lane>,
-}
-
-impl Builder {
-    /// The defaults: `task N`, the hub's stack size, no lane.
-    pub fn new() -> Builder {
-        Builder::default()
-    }
-
-    /// Its name, used in errors.
-    pub fn name(mut self, name: impl Into<String>) -> Builder {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Its stack, in bytes.
-    pub fn stack_size(mut self, bytes: usize) -> Builder {
-        self.stack_size = Some(bytes);
-        self
-    }
-
-    /// Records its on-CPU stretches on `lane` (lesson 02's
-    /// `Builder::trace`).
-    pub fn trace(mut self, lane: Lane) -> Builder {
-        self.lane = Some(lane);
-        self
-    }
-
-    // ANCHOR: spawn
-    /// Queues the task to run at the hub's next round. Its greenlet and
-    /// stack are made when it first runs; if the operating system will not
-    /// map a stack then, `joinall` reports it as
-    /// [`TaskError::Unfinished`] with the reason.
-    ///
-    /// # Panics
-    ///
-    /// Outside [`run`].
-    pub fn spawn<T, F>(self, f: F) -> Task<T>
-    where
-        T: 'static,
-        F: FnOnce() -> T + 'static,
-    {
-        let hub = the_hub("spawn");
-        let number = hub.spawned.replace(hub.spawned.get() + 1);
-        let cell = Rc::new(TaskCell {
-            link: Link {
-                number,
-                name: self.name,
-                result: RefCell::new(None),
-                done: Cell::new(false),
-                waiters: RefCell::new(Vec::new()),
-            },
-            f: Cell::new(Some(f)),
-            stack_size: self.stack_size.unwrap_or(hub.stack_size),
-            lane: self.lane,
-        });
-        // No greenlet yet: the hub makes it when it gets to the task.
-        let start: Rc<dyn Start> = cell.clone();
-        hub.ready.borrow_mut().push_back(Ready::Start(start));
-        Task { cell }
-    }
-    // ANCHOR_END: spawn
-}
-
-/// Spawns `f` as a task: gevent's `spawn`. It runs when the caller next
-/// waits (`sleep`, `joinall`), in spawn order.
-///
-/// # Panics
-///
-/// Outside [`run`].
-pub fn spawn<T, F>(f: F) -> Task<T>
-where
-    T: 'static,
-    F: FnOnce() -> T + 'static,
-{
-    Builder::new().spawn(f)
-}
-
 // ANCHOR: sleep
 /// Suspends the caller (a task or main) for `duration`: a timer on the
 /// hub, then a switch to it. `Duration::ZERO` is a plain yield: to the
@@ -614,52 +412,6 @@ pub fn sleep(duration: Duration) {
     hub.switch_to_hub();
 }
 // ANCHOR_END: sleep
-
-// ANCHOR: joinall
-/// Waits until every task has finished and returns their results in
-/// order: gevent's `joinall`. A panicked task gives
-/// [`TaskError::Panicked`]; a task that can never finish (nothing left
-/// that could wake it: gevent's `LoopExit`) gives
-/// [`TaskError::Unfinished`]. Each result is taken: joining a task twice
-/// gives `Unfinished` the second time.
-///
-/// # Panics
-///
-/// Outside [`run`].
-pub fn joinall<T>(tasks: &[Task<T>]) -> Vec<Result<T, TaskError>> {
-    let hub = the_hub("joinall");
-    let me = Greenlet::current();
-    'wait: for task in tasks {
-        while !task.is_done() {
-            // Ask to be woken when it finishes, and let the hub run.
-            task.link().waiters.borrow_mut().push(me.clone());
-            hub.switch_to_hub();
-            if hub.loop_exit.replace(false) || hub.closing.get() {
-                // Nothing can wake us any more (or `run` is ending and
-                // we are a killed task's destructor): stop waiting.
-                task.link().waiters.borrow_mut().retain(|w| *w != me);
-                break 'wait;
-            }
-        }
-    }
-    tasks
-        .iter()
-        .map(|task| {
-            task.link().result.borrow_mut().take().unwrap_or_else(|| {
-                let reason = if task.is_done() {
-                    "its result was taken by an earlier join"
-                } else {
-                    "nothing left could wake it (gevent's LoopExit)"
-                };
-                Err(TaskError::Unfinished {
-                    task: task.name(),
-                    reason: reason.to_owned(),
-                })
-            })
-        })
-        .collect()
-}
-// ANCHOR_END: joinall
 
 /// Stack pool housekeeping: unmaps the free stacks this thread keeps for
 /// reuse (lesson 02's [`stack::release_pool`]), returning how many. Memory

@@ -1,9 +1,9 @@
-//! `cargo run -p lesson-03-gevent`: the seed's gevent programs on our hub,
-//! on may and on tokio.
+//! Lesson 03's binary, `cargo run -p lesson-03-gevent`: the course's
+//! gevent programs on our hub, on may and on tokio.
 //!
 //! With no arguments it prints what the Python original prints for
 //! `joinall([spawn(foo), spawn(bar), spawn(func3)])`. `tasks` is the
-//! seed's sync-versus-async timing demo, `spawn` spawns many tasks and
+//! course's sync-versus-async timing demo, `spawn` spawns many tasks and
 //! prints what one costs, `sweep` does that for every runtime at growing
 //! counts (a table, and a chart with `--svg`), and `measure` prints every
 //! figure in the `name=value unit` format the tour reads.
@@ -13,21 +13,17 @@ use std::time::Duration;
 
 use clap::builder::RangedI64ValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use lesson_03_gevent::sweep::Point;
 use lesson_03_gevent::{
-    AnySpawner, Runtime, Sizes, TasksConfig, TasksReport, WARM_BATCHES,
-    gevent_demo, measure, spawn_figures, spawn_report_on, spawner_name,
-    tasks_demo,
+    MAX_WORKERS, Runtime, Scale, Sizes, TasksConfig, panic_in, run,
 };
 use shared::render::TimelineArgs;
-use shared::{Trace, Transcript};
 
 /// gevent's spawn/joinall on our own hub of greenlets, on may, and on
 /// tokio.
 #[derive(Debug, Parser)]
 // Not `args_conflicts_with_subcommands`: it would refuse the global
-// flags too (`--runtime tokio tasks`). `check_demo_flags` refuses the demo's own flags
-// before a subcommand instead.
+// flags too (`--runtime tokio tasks`). `check_demo_flags` refuses the
+// demo's own flags before a subcommand instead.
 #[command(version)]
 struct Cli {
     #[command(subcommand)]
@@ -36,15 +32,10 @@ struct Cli {
     #[command(flatten)]
     runtime: RuntimeArgs,
 
-    /// Multiplies the demo's sleeps, 0.001 to 100 [default: 1, the seed's
-    /// 2 s and 1 s].
-    #[arg(
-        long,
-        value_name = "F",
-        allow_negative_numbers = true,
-        value_parser = parse_scale,
-    )]
-    scale: Option<f64>,
+    /// Multiplies the demo's sleeps, 0.001 to 100 [default: 1, the
+    /// course's 2 s and 1 s].
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    scale: Option<Scale>,
 
     #[command(flatten)]
     timeline: TimelineArgs,
@@ -65,18 +56,24 @@ struct RuntimeArgs {
         value_name = "N",
         default_value_t = 1,
         allow_negative_numbers = true,
-        value_parser = RangedI64ValueParser::<usize>::new().range(1..=64),
+        value_parser = RangedI64ValueParser::<usize>::new()
+            .range(1..=MAX_WORKERS as i64),
     )]
     workers: usize,
+
+    /// Makes the task called NAME (`foo`, `task 3`) panic as it starts,
+    /// to show the panic reaching `joinall` with the task's name.
+    #[arg(long, global = true, value_name = "NAME", hide = true)]
+    panic_in: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The seed's `task(pid)` demo: tasks sleeping one after another,
+    /// The course's `task(pid)` demo: tasks sleeping one after another,
     /// then spawned and joined; prints both totals and the speedup.
     Tasks {
         /// Tasks to spawn (the synchronous loop runs one fewer, as the
-        /// seed's `range(1, 10)` does).
+        /// course's `range(1, 10)` does).
         #[arg(
             long,
             value_name = "N",
@@ -86,7 +83,7 @@ enum Command {
         )]
         count: u32,
 
-        /// How long each task sleeps, in ms (the seed's 0.5 s). The
+        /// How long each task sleeps, in ms (the course's 0.5 s). The
         /// synchronous loop may sleep 10 minutes in all.
         #[arg(
             long,
@@ -159,7 +156,11 @@ enum Command {
         max_count: usize,
 
         /// Write the chart to PATH.
-        #[arg(long, value_name = "PATH")]
+        #[arg(
+            long,
+            value_name = "PATH",
+            value_parser = shared::render::output_path,
+        )]
         svg: Option<std::path::PathBuf>,
     },
     /// Measure spawn cost and memory per task on every runtime and OS
@@ -171,16 +172,6 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
-}
-
-/// `--scale`: a number from 0.001 to 100, or clap's one-line error.
-fn parse_scale(text: &str) -> Result<f64, String> {
-    let scale: f64 = text.parse().map_err(|_| "not a number".to_owned())?;
-    if (0.001..=100.0).contains(&scale) {
-        Ok(scale)
-    } else {
-        Err("must be between 0.001 and 100".to_owned())
-    }
 }
 
 /// Refuses the demo's flags before a subcommand (`--scale 2 tasks`), where
@@ -205,11 +196,18 @@ fn check_demo_flags(cli: &Cli) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     check_demo_flags(&cli);
-    let RuntimeArgs { runtime, workers } = cli.runtime;
+    let RuntimeArgs {
+        runtime,
+        workers,
+        panic_in,
+    } = cli.runtime;
+    if let Some(name) = panic_in {
+        panic_in::arm(name);
+    }
     let result = match cli.command {
         None => {
-            let scale = cli.scale.unwrap_or(1.0);
-            demo(runtime, workers, scale, &cli.timeline)
+            let scale = cli.scale.unwrap_or(Scale::ONE);
+            run::demo(runtime, workers, scale, &cli.timeline)
         }
         Some(Command::Tasks {
             count,
@@ -225,7 +223,7 @@ fn main() -> ExitCode {
                 blocking,
                 spawn_blocking,
             };
-            tasks(runtime, &config, timeline)
+            run::tasks(runtime, &config, timeline)
         }
         Some(Command::Spawn {
             count,
@@ -233,242 +231,14 @@ fn main() -> ExitCode {
             os_threads,
         }) => {
             let runtime = (!os_threads).then_some((runtime, workers));
-            spawn(runtime, count, Duration::from_millis(sleep_ms))
+            run::spawn(runtime, count, Duration::from_millis(sleep_ms))
         }
         Some(Command::Sweep { max_count, ref svg }) => {
-            sweep(max_count, svg.as_deref())
+            run::sweep(max_count, svg.as_deref())
         }
         Some(Command::Measure { quick }) => {
-            let sizes = if quick { Sizes::QUICK } else { Sizes::NORMAL };
-            let bar = shared::progress::spinner(
-                "spawning on every runtime, then the tasks demo".to_owned(),
-            );
-            let figures = measure(sizes);
-            bar.finish_and_clear();
-            figures.map(|figures| shared::print_figures(&figures))
+            run::measure(if quick { Sizes::QUICK } else { Sizes::NORMAL })
         }
     };
     shared::exit_code(result)
-}
-
-/// The seed's foo/bar/func3, then the pictures if asked for.
-fn demo(
-    runtime: Runtime,
-    workers: usize,
-    scale: f64,
-    timeline: &TimelineArgs,
-) -> shared::Result<()> {
-    let trace = Trace::recording(timeline.wanted());
-    gevent_demo(runtime, scale, workers, &Transcript::stdout(), &trace)?;
-    let title = format!(
-        "lesson 03: foo, bar, func3 on {} ({}), scale {scale}",
-        runtime,
-        plural(workers, "worker")
-    );
-    timeline.show(&trace, &title)
-}
-
-/// The seed's `task(pid)` demo, its totals, then the pictures.
-fn tasks(
-    runtime: Runtime,
-    config: &TasksConfig,
-    timeline: &TimelineArgs,
-) -> shared::Result<()> {
-    let trace = Trace::recording(timeline.wanted());
-    let report = tasks_demo(runtime, config, &Transcript::stdout(), &trace)?;
-    print_lines(&totals(&report));
-    let pitfall = match (config.blocking, config.spawn_blocking) {
-        (false, _) => "",
-        (true, false) => ", task 0 blocking",
-        (true, true) => ", task 0 blocking in spawn_blocking",
-    };
-    let title = format!(
-        "lesson 03: {} tasks of {} ms on {} ({}){pitfall}",
-        config.count,
-        config.delay.as_millis(),
-        runtime,
-        plural(config.workers, "worker"),
-    );
-    timeline.show(&trace, &title)
-}
-
-/// `sync: 9 tasks in 4.51 s`, `async: 10 tasks in 0.50 s`,
-/// `speedup: 9.0x`.
-fn totals(report: &TasksReport) -> [String; 3] {
-    [
-        format!(
-            "sync: {} in {}",
-            plural(report.sync_tasks as usize, "task"),
-            seconds(report.sync_total)
-        ),
-        format!(
-            "async: {} in {}",
-            plural(report.async_tasks as usize, "task"),
-            seconds(report.async_total)
-        ),
-        format!("speedup: {:.1}x", report.speedup()),
-    ]
-}
-
-/// `4.51 s` or, under a second, `12.3 ms`.
-fn seconds(d: Duration) -> String {
-    if d >= Duration::from_secs(1) {
-        format!("{:.2} s", d.as_secs_f64())
-    } else {
-        format!("{:.1} ms", d.as_secs_f64() * 1e3)
-    }
-}
-
-/// Prints lines on stdout. Like `Transcript::say`: a reader that hung up
-/// (`| head`) has seen what it wanted, so a closed pipe is not an error
-/// (`println!` would panic).
-fn print_lines(lines: &[String]) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    for line in lines {
-        if writeln!(stdout, "{line}").is_err() {
-            break;
-        }
-    }
-}
-
-/// `1 worker`, `2 workers`.
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-/// Spawns `count` tasks on `runtime` (on OS threads for `None`) in batches (cold, then warm) and prints the
-/// figures.
-fn spawn(
-    runtime: Option<(Runtime, usize)>,
-    count: usize,
-    sleep: Duration,
-) -> shared::Result<()> {
-    let (who, spawner) = match runtime {
-        Some((runtime, workers)) => (
-            spawner_name(runtime, workers),
-            AnySpawner::new(runtime, workers)?,
-        ),
-        None if count > 10_000 => {
-            return Err(format!(
-                "--os-threads spawns at most 10000 threads, not {count}: \
-                 each is a kernel task with its own stack"
-            )
-            .into());
-        }
-        None => ("thread", AnySpawner::Threads),
-    };
-    // The tasks run inside the runtime's own join, so there is nothing to
-    // count from out here: a spinner says the run is alive. indicatif
-    // draws nothing when stderr is not a terminal.
-    let bar = (count >= 10_000).then(|| {
-        shared::progress::spinner(format!(
-            "spawning and joining {count} tasks on {who}, 1 + {WARM_BATCHES} \
-             times"
-        ))
-    });
-    let report = spawn_report_on(&spawner, count, sleep);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let report = report?;
-    if !report.checked {
-        return Err(match report.first_error {
-            Some(error) => error.to_string(),
-            None => "a task returned the wrong value".to_owned(),
-        }
-        .into());
-    }
-    let mut figures = vec![
-        shared::Figure::new(
-            format!("spawn_count_{who}"),
-            count as f64,
-            "tasks",
-        ),
-        // All of them, except on may (see `AnySpawner::live`).
-        shared::Figure::new(
-            format!("spawn_live_{who}"),
-            report.live as f64,
-            "tasks",
-        ),
-    ];
-    figures.extend(spawn_figures(who, &report));
-    shared::print_figures(&figures);
-    if report.bytes_per_task.is_none() {
-        eprintln!(
-            "note: resident memory not measured (it needs Linux 4.0 or \
-             later: /proc/self/status and /proc/self/clear_refs)"
-        );
-    }
-    Ok(())
-}
-
-/// The sweep: every spawner at 1,000, 10,000, ... tasks.
-fn sweep(
-    max_count: usize,
-    svg: Option<&std::path::Path>,
-) -> shared::Result<()> {
-    let counts: Vec<usize> = std::iter::successors(Some(1_000usize), |n| {
-        n.checked_mul(10).filter(|&m| m <= max_count)
-    })
-    .collect();
-    let bar =
-        shared::progress::spinner("spawning on every runtime at every count");
-    let points = lesson_03_gevent::sweep::run(&counts, point_in_child);
-    bar.finish_and_clear();
-    let points = points?;
-    print_lines(&lesson_03_gevent::sweep::table(&points));
-    if let Some(path) = svg {
-        let title = "lesson 03: spawn + join per task, and memory per live \
-                     task, against the number of tasks";
-        let chart = lesson_03_gevent::sweep::svg(&points, title)?;
-        std::fs::write(path, chart).map_err(|e| {
-            format!("cannot write the SVG to {}: {e}", path.display())
-        })?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
-}
-
-/// One point of the sweep measured by this binary's `spawn` in a child
-/// process: a fresh process has no pool, cache or resident stack left
-/// over from the point before, so every point's memory is its own.
-fn point_in_child(who: &'static str, count: usize) -> shared::Result<Point> {
-    let flags: &[&str] = match who {
-        "hub" => &["--runtime", "hub"],
-        "may" => &["--runtime", "may"],
-        "tokio_ct" => &["--runtime", "tokio"],
-        "tokio_mt" => &["--runtime", "tokio", "--workers", "2"],
-        _ => &["--os-threads"],
-    };
-    let exe = std::env::current_exe()
-        .map_err(|e| format!("cannot find this program to run it: {e}"))?;
-    let output = std::process::Command::new(exe)
-        .args(["spawn", "--count", &count.to_string()])
-        .args(flags)
-        .output()
-        .map_err(|e| format!("cannot run `spawn`: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let why = stderr.lines().find(|l| l.starts_with("error:"));
-        return Err(why.unwrap_or("`spawn` failed").to_owned().into());
-    }
-    let figures = stdout
-        .lines()
-        .map(str::parse)
-        .collect::<Result<Vec<shared::Figure>, _>>()?;
-    let find =
-        |name: String| figures.iter().find(|f| f.name == name).map(|f| f.value);
-    Ok(Point {
-        who,
-        count,
-        ns_per_task: find(format!("spawn_ns_{who}"))
-            .ok_or("`spawn` printed no time")?,
-        bytes_per_task: find(format!("task_bytes_{who}")),
-    })
 }

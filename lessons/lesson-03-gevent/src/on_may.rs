@@ -1,7 +1,7 @@
-//! The seed's gevent programs on `may`: stackful coroutines on may's own
-//! scheduler of worker threads.
+//! Lesson 03: the course's gevent programs on `may`: stackful coroutines
+//! on may's own scheduler of worker threads.
 //!
-//! **Python original.** `../shared/seeds/004_*.txt` (gevent section):
+//! **Python original.** The course's gevent demo,
 //! `gevent.joinall([gevent.spawn(foo), gevent.spawn(bar),
 //! gevent.spawn(func3)])`, and the timing demo `task(pid)` that sleeps
 //! 0.5 s, run by `synchronous()` and then by `asynchronous()`.
@@ -36,8 +36,8 @@
 //! (`may::config().set_workers`), read once when the scheduler starts on
 //! first use. So it is fixed per process: [`start`] remembers it, and a
 //! later call asking for a different count is a clear error, never a
-//! silent change. That is why the tests for one worker and for several
-//! are two test files (two processes).
+//! silent change. That is why the tests for several workers are a test
+//! binary of their own (another process).
 //!
 //! The blocking pitfall: `std::thread::sleep` inside a coroutine does not
 //! switch to another coroutine; it stops the worker thread, and with it
@@ -48,12 +48,15 @@
 //! work) while one is stuck. may has no `spawn_blocking`.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use may::coroutine::{self, JoinHandle};
-use shared::{Lane, State, Trace, Transcript};
 
-use crate::{TaskError, TasksConfig, TasksReport, task_name};
+use crate::{Runtime, TaskError, panic_in};
+
+mod demo;
+
+pub use demo::{Spawner, gevent_demo, tasks_demo};
 
 /// The stack of every coroutine, in machine *words* as may counts it
 /// (`set_stack_size` takes words, not bytes): 0x1000 words = 32 KiB on a
@@ -110,9 +113,7 @@ static WORKERS: OnceLock<usize> = OnceLock::new();
 /// another count it is an error, because may reads its configuration
 /// only when the scheduler starts.
 pub fn start(workers: usize) -> shared::Result<()> {
-    if !(1..=64).contains(&workers) {
-        return Err(format!("workers must be 1 to 64, not {workers}").into());
-    }
+    Runtime::May.check_workers(workers)?;
     let running = *WORKERS.get_or_init(|| configure(workers));
     if running == workers {
         Ok(())
@@ -194,14 +195,20 @@ where
 {
     // Start may with gevent's one worker unless someone chose already.
     WORKERS.get_or_init(|| configure(1));
+    let name = name.into();
+    // The binary's `--panic-in NAME`: this task panics as it starts.
+    let strike = panic_in::armed().then(|| name.clone());
     // SAFETY: `go!` is may's `unsafe fn spawn` in a macro; its contract
     // (no thread-local held across a yield, fit the stack) is exactly
-    // this function's `# Safety`, which our caller upholds for `f`.
-    let handle = may::go!(f);
-    Task {
-        name: name.into(),
-        handle,
-    }
+    // this function's `# Safety`, which our caller upholds for `f` (and
+    // `strike` only compares two strings).
+    let handle = may::go!(move || {
+        if let Some(name) = strike {
+            panic_in::strike(&name);
+        }
+        f()
+    });
+    Task { name, handle }
 }
 
 /// `gevent.joinall(tasks)`: waits for every task and returns each one's
@@ -234,256 +241,4 @@ pub fn sleep(duration: Duration) {
     } else {
         coroutine::sleep(duration);
     }
-}
-
-/// [`sleep`], drawn on the timeline as a `waiting` span.
-fn traced_sleep(lane: &Lane, duration: Duration) {
-    let _waiting = lane.span(State::Waiting, "sleep");
-    sleep(duration);
-}
-
-/// The seed's `joinall([spawn(foo), spawn(bar), spawn(func3)])`, printing
-/// [`crate::GEVENT_TRANSCRIPT`]; `scale` multiplies the sleeps (1.0: the
-/// seed's 2 s and 1 s); `workers` is the number of OS threads.
-#[allow(
-    clippy::disallowed_names,
-    reason = "foo and bar are the seed's own function names"
-)]
-pub fn gevent_demo(
-    scale: f64,
-    workers: usize,
-    out: &Transcript,
-    trace: &Trace,
-) -> shared::Result<()> {
-    let second = scaled_second(scale)?;
-    start(workers)?;
-    // Each task gets its own handles: a coroutine must own what it uses
-    // (`'static`), because it may outlive this stack frame's view of it.
-    let (out1, out2, out3) = (out.clone(), out.clone(), out.clone());
-    let (lane1, lane2, lane3) =
-        (trace.lane("foo"), trace.lane("bar"), trace.lane("func3"));
-    // ANCHOR: gevent
-    let foo = move || {
-        out1.say(&lane1, "Running in foo");
-        traced_sleep(&lane1, second * 2); // parks foo; its worker runs bar
-        out1.say(&lane1, "Explicit context switch to foo again");
-    };
-    let bar = move || {
-        out2.say(&lane2, "Explicit context to bar");
-        traced_sleep(&lane2, second); // parks bar; the worker runs func3
-        out2.say(&lane2, "Implicit context switch back to bar");
-    };
-    let func3 = move || {
-        out3.say(&lane3, "running func3");
-        traced_sleep(&lane3, Duration::ZERO); // yield_now: back of the queue
-        out3.say(&lane3, "running func3 again");
-    };
-    // SAFETY: may's caveats, checked for these three bodies: they own
-    // their handles (no thread-local reference crosses their sleep), need
-    // a few KiB of their 32 KiB stack, and block on nothing.
-    let tasks = unsafe {
-        vec![spawn("foo", foo), spawn("bar", bar), spawn("func3", func3)]
-    };
-    for result in joinall(tasks) {
-        result?;
-    }
-    // ANCHOR_END: gevent
-    Ok(())
-}
-
-/// One second times `scale`, or a clear error for a scale that is not a
-/// small non-negative number.
-fn scaled_second(scale: f64) -> shared::Result<Duration> {
-    if !(0.0..=100.0).contains(&scale) {
-        return Err(format!("scale must be 0 to 100, not {scale}").into());
-    }
-    Ok(Duration::from_secs_f64(scale))
-}
-
-/// Checks the `tasks` demo's configuration, with a message for each way
-/// it can be wrong.
-fn check(config: &TasksConfig) -> shared::Result<()> {
-    if !(1..=100_000).contains(&config.count) {
-        return Err(
-            format!("count must be 1 to 100000, not {}", config.count).into()
-        );
-    }
-    if config.delay > Duration::from_secs(60) {
-        return Err(format!(
-            "delay must be at most 60 s, not {:?}",
-            config.delay
-        )
-        .into());
-    }
-    let limit = max_live();
-    if config.count as usize > limit {
-        return Err(format!(
-            "may can hold at most {limit} coroutines at once here: each \
-             stack is a memory mapping, and Linux caps them per process \
-             (vm.max_map_count); use --runtime tokio for more"
-        )
-        .into());
-    }
-    if config.spawn_blocking {
-        return Err("spawn_blocking is tokio's; may has no blocking pool: \
-                    give it more workers instead (--workers 2)"
-            .into());
-    }
-    start(config.workers)
-}
-
-/// The seed's `task(pid)`: sleep `delay`, then print `Task {pid} done`.
-/// With `blocking`, the sleep is `std::thread::sleep`: the pitfall.
-fn task(
-    pid: u32,
-    delay: Duration,
-    blocking: bool,
-    out: &Transcript,
-    lane: &Lane,
-) {
-    if blocking {
-        // Wrong on purpose: this stops the worker thread, not just this
-        // coroutine, so nothing else queued on the worker runs meanwhile.
-        let _blocked = lane.span(State::Blocked, "thread::sleep");
-        std::thread::sleep(delay);
-    } else {
-        traced_sleep(lane, delay);
-    }
-    out.say(lane, format!("Task {pid} done"));
-}
-
-/// The lanes of tasks `0..count`, in pid order so the timeline reads top
-/// to bottom. An untraced run shares one lane of a disabled trace: a lane
-/// lookup is linear in the lanes so far, too slow for 100,000 tasks.
-fn task_lanes(trace: &Trace, count: u32) -> Vec<Lane> {
-    if trace.is_enabled() {
-        (0..count).map(|pid| trace.lane(task_name(pid))).collect()
-    } else {
-        vec![Trace::disabled().lane("task"); count as usize]
-    }
-}
-
-/// The seed's sync-versus-async `task(pid)` demo.
-pub fn tasks_demo(
-    config: &TasksConfig,
-    out: &Transcript,
-    trace: &Trace,
-) -> shared::Result<TasksReport> {
-    check(config)?;
-    let (count, delay) = (config.count, config.delay);
-    let main = trace.lane("main");
-    let lanes = task_lanes(trace, count);
-
-    out.say(&main, "Synchronous:");
-    let started = Instant::now();
-    // gevent's main program is itself a greenlet, so its `synchronous()`
-    // sleeps with the hub's sleep. The same here: one coroutine calls
-    // `task(1)`, `task(2)`... in turn (the seed's `range(1, 10)`).
-    let (sync_out, sync_lanes) = (out.clone(), lanes.clone());
-    // SAFETY: may's caveats, checked for this body: it owns its handles
-    // (no thread-local reference crosses a sleep), needs a few KiB of its
-    // stack, and blocks on nothing (its sleeps are may's).
-    let synchronous = unsafe {
-        spawn("synchronous", move || {
-            for pid in 1..count {
-                let lane = &sync_lanes[pid as usize];
-                task(pid, delay, false, &sync_out, lane);
-            }
-        })
-    };
-    joinall(vec![synchronous]).remove(0)?;
-    let sync_total = started.elapsed();
-
-    out.say(&main, "Asynchronous:");
-    let started = Instant::now();
-    let tasks: Vec<Task<()>> = (0..count)
-        .map(|pid| {
-            let (out, lane) = (out.clone(), lanes[pid as usize].clone());
-            let blocking = config.blocking && pid == 0;
-            // SAFETY: no thread-local reference crosses the sleep, a few
-            // KiB of stack; but with `blocking`, task 0 breaks the third
-            // caveat ON PURPOSE: it stalls its worker (not unsound).
-            unsafe {
-                spawn(task_name(pid), move || {
-                    task(pid, delay, blocking, &out, &lane);
-                })
-            }
-        })
-        .collect();
-    let results = joinall(tasks);
-    let async_total = started.elapsed();
-    for result in results {
-        result?;
-    }
-    Ok(TasksReport {
-        sync_tasks: count - 1,
-        sync_total,
-        async_tasks: count,
-        async_total,
-    })
-}
-
-/// Spawns tasks and joins them, over and over, with may started once (so
-/// a bench times only spawn + join).
-#[derive(Debug)]
-pub struct Spawner {
-    workers: usize,
-}
-
-impl Spawner {
-    /// A spawner on `workers` OS threads (may's worker count: fixed for
-    /// the process by the first caller).
-    pub fn new(workers: usize) -> shared::Result<Spawner> {
-        start(workers)?;
-        Ok(Spawner { workers })
-    }
-
-    /// The worker count this spawner runs on.
-    pub fn workers(&self) -> usize {
-        self.workers
-    }
-
-    /// Spawns `count` tasks; task `i` sleeps `sleep` (zero: yields once)
-    /// and returns `i`. Joins them all and returns each result in spawn
-    /// order. At most [`MAX_LIVE`] are alive at once: past it, the
-    /// oldest is joined before the next is spawned (with a `sleep`, the
-    /// tasks therefore sleep in waves of that many).
-    pub fn spawn_join(
-        &self,
-        count: usize,
-        sleep: Duration,
-    ) -> shared::Result<Vec<Result<u64, TaskError>>> {
-        let mut results = Vec::with_capacity(count);
-        let mut live =
-            std::collections::VecDeque::with_capacity(count.min(MAX_LIVE));
-        for i in 0..count {
-            if live.len() == MAX_LIVE
-                && let Some(oldest) = live.pop_front()
-            {
-                results.push(join_lean(oldest, results.len()));
-            }
-            let i = i as u64;
-            // SAFETY: may's caveats, checked for this body: it blocks on
-            // nothing (may's own sleep or yield_now), touches no
-            // thread-local storage, and needs a few hundred bytes of its
-            // 32 KiB stack.
-            live.push_back(may::go!(move || {
-                self::sleep(sleep);
-                i
-            }));
-        }
-        while let Some(oldest) = live.pop_front() {
-            results.push(join_lean(oldest, results.len()));
-        }
-        Ok(results)
-    }
-}
-
-/// Joins task `index` of `spawn_join`; its name is built only if it
-/// panicked.
-fn join_lean(handle: JoinHandle<u64>, index: usize) -> Result<u64, TaskError> {
-    handle.join().map_err(|payload| TaskError::Panicked {
-        task: task_name(u32::try_from(index).unwrap_or(u32::MAX)),
-        message: shared::panic_message(&*payload),
-    })
 }

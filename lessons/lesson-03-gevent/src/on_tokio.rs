@@ -1,7 +1,7 @@
-//! The seed's gevent programs on tokio: stackless tasks (futures) on a
-//! current-thread or a multi-thread runtime.
+//! Lesson 03: the course's gevent programs on tokio: stackless tasks
+//! (futures) on a current-thread or a multi-thread runtime.
 //!
-//! **Python original.** `../shared/seeds/004_*.txt` (gevent section):
+//! **Python original.** The course's gevent demo,
 //! `gevent.joinall([gevent.spawn(foo), gevent.spawn(bar),
 //! gevent.spawn(func3)])`, and the timing demo `task(pid)` that sleeps
 //! 0.5 s, run by `synchronous()` and then by `asynchronous()`.
@@ -41,15 +41,14 @@ use shared::{Lane, State, Trace, Transcript};
 use tokio::runtime::Runtime;
 use tokio::task::{JoinError, JoinHandle};
 
-use crate::{TaskError, TasksConfig, TasksReport, task_name};
+use crate::demo::check_tasks;
+use crate::{Scale, TaskError, TasksConfig, TasksReport, panic_in, task_name};
 
 /// A tokio runtime on `workers` OS threads (1 to 64): the current-thread
 /// runtime for 1, the multi-thread one with `workers` worker threads
 /// otherwise. Only the timer is enabled: these programs do no IO.
 pub fn runtime(workers: usize) -> shared::Result<Runtime> {
-    if !(1..=64).contains(&workers) {
-        return Err(format!("workers must be 1 to 64, not {workers}").into());
-    }
+    crate::Runtime::Tokio.check_workers(workers)?;
     let mut builder = if workers == 1 {
         // Every task and the timer run on the thread that calls
         // `block_on`: gevent's hub, with no other thread to run on.
@@ -86,10 +85,17 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Task {
-        name: name.into(),
-        handle: tokio::spawn(future),
-    }
+    let name = name.into();
+    // The binary's `--panic-in NAME`: this task panics as it is first
+    // polled.
+    let strike = panic_in::armed().then(|| name.clone());
+    let handle = tokio::spawn(async move {
+        if let Some(name) = strike {
+            panic_in::strike(&name);
+        }
+        future.await
+    });
+    Task { name, handle }
 }
 
 /// `gevent.joinall(tasks)`: waits for every task and returns each one's
@@ -146,23 +152,21 @@ async fn traced_sleep(lane: &Lane, duration: Duration) {
     sleep(duration).await;
 }
 
-/// The seed's `joinall([spawn(foo), spawn(bar), spawn(func3)])`, printing
-/// [`crate::GEVENT_TRANSCRIPT`]; `scale` multiplies the sleeps (1.0: the
-/// seed's 2 s and 1 s); `workers` is the number of OS threads.
+/// The course's `joinall([spawn(foo), spawn(bar), spawn(func3)])`,
+/// printing [`crate::GEVENT_TRANSCRIPT`]; `scale` multiplies the sleeps
+/// ([`Scale::ONE`]: the course's 2 s and 1 s); `workers` is the number of
+/// OS threads.
 #[allow(
     clippy::disallowed_names,
-    reason = "foo and bar are the seed's own function names"
+    reason = "foo and bar are the course's own function names"
 )]
 pub fn gevent_demo(
-    scale: f64,
+    scale: Scale,
     workers: usize,
     out: &Transcript,
     trace: &Trace,
 ) -> shared::Result<()> {
-    if !(0.0..=100.0).contains(&scale) {
-        return Err(format!("scale must be 0 to 100, not {scale}").into());
-    }
-    let second = Duration::from_secs_f64(scale);
+    let second = scale.seconds(1.0);
     let runtime = runtime(workers)?;
     // Each task owns its handles: a spawned future must be `'static`.
     let (out1, out2, out3) = (out.clone(), out.clone(), out.clone());
@@ -196,24 +200,6 @@ pub fn gevent_demo(
     })
 }
 
-/// Checks the `tasks` demo's configuration, with a message for each way
-/// it can be wrong.
-fn check(config: &TasksConfig) -> shared::Result<()> {
-    if !(1..=100_000).contains(&config.count) {
-        return Err(
-            format!("count must be 1 to 100000, not {}", config.count).into()
-        );
-    }
-    if config.delay > Duration::from_secs(60) {
-        return Err(format!(
-            "delay must be at most 60 s, not {:?}",
-            config.delay
-        )
-        .into());
-    }
-    Ok(())
-}
-
 // ANCHOR: wait
 /// How task 0 waits in the asynchronous phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,7 +212,7 @@ enum Wait {
     SpawnBlocking,
 }
 
-/// The seed's `task(pid)`: sleep `delay`, then print `Task {pid} done`.
+/// The course's `task(pid)`: sleep `delay`, then print `Task {pid} done`.
 async fn task(
     pid: u32,
     delay: Duration,
@@ -239,7 +225,9 @@ async fn task(
         Wait::Blocking => {
             // Wrong on purpose: no `.await`, so the task never gives the
             // thread back; every task queued on this worker waits.
+            // ANCHOR_END: wait
             let _blocked = lane.span(State::Blocked, "thread::sleep");
+            // ANCHOR: wait
             std::thread::sleep(delay);
         }
         Wait::SpawnBlocking => {
@@ -247,7 +235,9 @@ async fn task(
             // threads); this task only awaits its end, freeing the worker.
             let pool_lane = lane.clone();
             let blocking = tokio::task::spawn_blocking(move || {
+                // ANCHOR_END: wait
                 let _blocked = pool_lane.span(State::Blocked, "thread::sleep");
+                // ANCHOR: wait
                 std::thread::sleep(delay);
             });
             // The closure cannot panic but for a bug; say so if it does.
@@ -259,8 +249,8 @@ async fn task(
 // ANCHOR_END: wait
 
 /// The lanes of tasks `0..count`, in pid order so the timeline reads top
-/// to bottom. An untraced run shares one lane of a disabled trace: a lane
-/// lookup is linear in the lanes so far, too slow for 100,000 tasks.
+/// to bottom. An untraced run shares one lane of a disabled trace: naming
+/// 100,000 lanes nobody draws would cost a string and a lookup per task.
 fn task_lanes(trace: &Trace, count: u32) -> Vec<Lane> {
     if trace.is_enabled() {
         (0..count).map(|pid| trace.lane(task_name(pid))).collect()
@@ -269,14 +259,14 @@ fn task_lanes(trace: &Trace, count: u32) -> Vec<Lane> {
     }
 }
 
-/// The seed's sync-versus-async `task(pid)` demo. `spawn_blocking`
+/// The course's sync-versus-async `task(pid)` demo. `spawn_blocking`
 /// implies `blocking`: it is the fix for that blocking call.
 pub fn tasks_demo(
     config: &TasksConfig,
     out: &Transcript,
     trace: &Trace,
 ) -> shared::Result<TasksReport> {
-    check(config)?;
+    check_tasks(crate::Runtime::Tokio, config)?;
     let runtime = runtime(config.workers)?;
     let (count, delay) = (config.count, config.delay);
     let first_wait = match (config.blocking, config.spawn_blocking) {
@@ -289,7 +279,7 @@ pub fn tasks_demo(
     runtime.block_on(async {
         out.say(&main, "Synchronous:");
         let started = Instant::now();
-        // The seed's `synchronous()`: the main task awaits `task(1)`,
+        // The course's `synchronous()`: the main task awaits `task(1)`,
         // `task(2)`... in turn, each to its end (`range(1, 10)`).
         for pid in 1..count {
             let lane = lanes[pid as usize].clone();

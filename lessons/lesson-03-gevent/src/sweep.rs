@@ -1,6 +1,10 @@
-//! Cost and memory per task against the number of tasks, for every
-//! runtime and for OS threads: a table for the terminal and a chart for
-//! the book (`sweep --svg`), drawn by [`shared::render::chart`].
+//! Lesson 03: cost and memory per task against the number of tasks, for
+//! every runtime and for OS threads: a table for the terminal and a chart
+//! for the book (`sweep --svg`), drawn by [`shared::render::chart`].
+//!
+//! A flat line is the claim "a task costs the same however many there
+//! are"; where it bends (the hub past 10,000 tasks, whose stacks stop
+//! fitting in the caches) is where the machine shows through.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -9,10 +13,15 @@ use shared::render::chart::{
     BYTES, COUNT, LineChart, NANOSECONDS, Series, line_charts_svg,
 };
 
-use crate::{AnySpawner, Runtime, spawn_report_on};
+use clap::ValueEnum;
+
+use crate::spawning::check_report;
+use crate::{Contender, spawn_report_on};
 
 /// Everything the sweep compares, in the order of the legend.
-pub const WHO: [&str; 5] = ["hub", "may", "tokio_ct", "tokio_mt", "thread"];
+pub fn contenders() -> &'static [Contender] {
+    Contender::value_variants()
+}
 
 /// OS threads are swept only up to this many: past it, the sweep
 /// would measure the kernel's limits more than a spawn.
@@ -21,8 +30,8 @@ pub const MAX_THREADS: usize = 1_000;
 /// One measured point: `who` at `count` tasks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
-    /// `hub`, `may`, `tokio_ct`, `tokio_mt` or `thread`.
-    pub who: &'static str,
+    /// Who spawned.
+    pub who: Contender,
     /// Tasks spawned.
     pub count: usize,
     /// Spawn + join per task, warm.
@@ -31,18 +40,18 @@ pub struct Point {
     pub bytes_per_task: Option<f64>,
 }
 
-/// Measures every spawner of [`WHO`] at every count (threads up to
+/// Measures every spawner of [`contenders`] at every count (threads up to
 /// [`MAX_THREADS`]) with `point(who, count)`: [`in_process`], or what
 /// the CLI does, one fresh process per point (`spawn --count N`), so
 /// that no point inherits the pools of the one before.
 pub fn run(
     counts: &[usize],
-    mut point: impl FnMut(&'static str, usize) -> shared::Result<Point>,
+    mut point: impl FnMut(Contender, usize) -> shared::Result<Point>,
 ) -> shared::Result<Vec<Point>> {
     let mut points = Vec::new();
-    for who in WHO {
+    for &who in contenders() {
         for &count in counts {
-            if who == "thread" && count > MAX_THREADS {
+            if who == Contender::Thread && count > MAX_THREADS {
                 continue;
             }
             points.push(
@@ -59,20 +68,10 @@ pub fn run(
 /// yielding once. Pools that outlive a spawner (may's stacks, the
 /// allocator's caches) make later points of one process look
 /// cheaper in memory than the first.
-pub fn in_process(who: &'static str, count: usize) -> shared::Result<Point> {
-    let spawner = match who {
-        "thread" => AnySpawner::Threads,
-        "hub" => AnySpawner::new(Runtime::Hub, 1)?,
-        "may" => AnySpawner::new(
-            Runtime::May,
-            crate::on_may::workers().unwrap_or(1),
-        )?,
-        "tokio_ct" => AnySpawner::new(Runtime::Tokio, 1)?,
-        "tokio_mt" => AnySpawner::new(Runtime::Tokio, 2)?,
-        other => return Err(format!("no spawner called {other}").into()),
-    };
+pub fn in_process(who: Contender, count: usize) -> shared::Result<Point> {
+    let spawner = who.spawner()?;
     let report = spawn_report_on(&spawner, count, Duration::ZERO)?;
-    crate::check_report(who, &report)?;
+    check_report(who, &report)?;
     Ok(Point {
         who,
         count,
@@ -89,14 +88,14 @@ pub fn table(points: &[Point]) -> Vec<String> {
     counts.dedup();
     let mut header = String::from("| tasks |");
     let mut rule = String::from("|---:|");
-    for who in WHO {
+    for who in contenders() {
         let _ = write!(header, " {who} ns | {who} B |");
         rule.push_str("---:|---:|");
     }
     let mut lines = vec![header, rule];
     for n in counts {
         let mut row = format!("| {n} |");
-        for who in WHO {
+        for &who in contenders() {
             match points.iter().find(|p| p.who == who && p.count == n) {
                 Some(p) => {
                     let bytes = p
@@ -120,16 +119,19 @@ pub fn table(points: &[Point]) -> Vec<String> {
 /// hundred tasks that fit in pages already resident) has no place on a
 /// log scale and is left out.
 pub fn svg(points: &[Point], title: &str) -> shared::Result<String> {
+    let names: Vec<String> =
+        contenders().iter().map(ToString::to_string).collect();
     let panel = |caption, units, value: fn(&Point) -> Option<f64>| {
-        let series = WHO
-            .into_iter()
-            .map(|who| {
+        let series = contenders()
+            .iter()
+            .zip(&names)
+            .map(|(&who, name)| {
                 let points = points
                     .iter()
                     .filter(|p| p.who == who)
                     .filter_map(|p| Some((p.count as f64, value(p)?)))
                     .collect();
-                Series::new(who, points)
+                Series::new(name, points)
             })
             .collect();
         LineChart {

@@ -1,6 +1,7 @@
-//! may configured with TWO worker threads. may's worker count is global
-//! and fixed when its scheduler starts, so this file is its own process;
-//! `may_one_worker.rs` is gevent's shape, one worker.
+//! may configured with TWO worker threads. A test binary of its own, and
+//! not a module of `tests/it`: may's worker count is global and fixed
+//! when its scheduler starts, once per process, and `tests/it` runs may
+//! on one worker, gevent's shape (`it/may_one_worker.rs`).
 //!
 //! With two workers the schedule is no longer one sequence: tests check
 //! what must still hold (each task's own lines in order, every line
@@ -8,6 +9,7 @@
 //! stalls everyone). They take `SERIAL` so a blocking test does not take
 //! a worker from another test.
 
+#[path = "it/common.rs"]
 mod common;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -33,7 +35,7 @@ fn five_tasks() -> TasksConfig {
 fn two_workers_print_the_same_lines_each_task_in_its_order() {
     let _serial = serial();
     let (out, trace) = (Transcript::quiet(), Trace::new());
-    on_may::gevent_demo(0.01, WORKERS, &out, &trace).unwrap();
+    on_may::gevent_demo(common::scale(0.01), WORKERS, &out, &trace).unwrap();
     common::check_six_lines_per_task(&out.lines());
 }
 
@@ -112,5 +114,5 @@ fn one_worker_cannot_be_asked_for_after_two() {
     let error = on_may::start(1).unwrap_err().to_string();
     assert!(error.contains("already runs 2 worker"), "{error}");
     let (out, trace) = (Transcript::quiet(), Trace::new());
-    assert!(on_may::gevent_demo(0.01, 1, &out, &trace).is_err());
+    assert!(on_may::gevent_demo(common::scale(0.01), 1, &out, &trace).is_err());
 }

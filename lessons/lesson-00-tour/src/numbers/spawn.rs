@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lesson_03_gevent::sweep;
+use lesson_03_gevent::{Contender, sweep};
 use shared::Figure;
 
 use super::{Csv, Mode, Progress, cell};
@@ -70,14 +70,15 @@ pub fn steps(mode: Mode) -> usize {
 /// `who` is one of [`RUNTIMES`]; `tokio_mt` runs on two workers, may on
 /// one (lesson 03's `sweep::in_process`).
 pub fn measure_point(who: &str, tasks: usize) -> shared::Result<Vec<Figure>> {
-    let Some(&who) = sweep::WHO.iter().find(|w| **w == who) else {
+    let contenders = sweep::contenders();
+    let Some(&who) = contenders.iter().find(|w| w.to_string() == who) else {
         return Err(format!(
             "no runtime called `{who}`: use one of {}",
             RUNTIMES.join(", ")
         )
         .into());
     };
-    if who == "thread" && tasks > MAX_THREADS {
+    if who == Contender::Thread && tasks > MAX_THREADS {
         return Err(format!(
             "at most {MAX_THREADS} OS threads, not {tasks}: each is a \
              kernel task with its own stack"

@@ -1,4 +1,4 @@
-//! The lesson's programs on the hub: the seed's two gevent demos, and the
+//! Lesson 03: the course's two gevent programs on the hub, and the
 //! spawner the benches time. Everything here uses only the hub's public
 //! functions, as a gevent program would.
 
@@ -8,17 +8,8 @@ use lesson_02_greenlet::stack;
 use shared::{Lane, State, Trace, Transcript};
 
 use super::{Builder, Config, Task, joinall, run_with, sleep, spawn};
-use crate::{TaskError, TasksConfig, TasksReport, task_name};
-
-/// The one error of the hub's `workers` argument.
-fn check_workers(workers: usize) -> shared::Result<()> {
-    if workers != 1 {
-        return Err("the hub is one OS thread, like gevent's; use --runtime \
-                    may or tokio for more workers"
-            .into());
-    }
-    Ok(())
-}
+use crate::demo::check_tasks;
+use crate::{Runtime, Scale, TaskError, TasksConfig, TasksReport, task_name};
 
 /// A `sleep` recorded as a `Waiting` span on `lane`.
 fn traced_sleep(lane: &Lane, duration: Duration) {
@@ -26,23 +17,18 @@ fn traced_sleep(lane: &Lane, duration: Duration) {
     sleep(duration);
 }
 
-/// The seed's `joinall([spawn(foo), spawn(bar), spawn(func3)])`, printing
-/// [`crate::GEVENT_TRANSCRIPT`]; `scale` multiplies the sleeps (1.0: the
-/// seed's 2 s and 1 s); `workers` must be 1.
+/// The course's `joinall([spawn(foo), spawn(bar), spawn(func3)])`,
+/// printing [`crate::GEVENT_TRANSCRIPT`]; `scale` multiplies the sleeps
+/// ([`Scale::ONE`]: the course's 2 s and 1 s); `workers` must be 1.
 pub fn gevent_demo(
-    scale: f64,
+    scale: Scale,
     workers: usize,
     out: &Transcript,
     trace: &Trace,
 ) -> shared::Result<()> {
-    check_workers(workers)?;
-    if !(0.0..=100.0).contains(&scale) {
-        return Err(
-            format!("--scale must be from 0 to 100, not {scale}").into()
-        );
-    }
-    let seconds = |s: f64| Duration::from_secs_f64(s * scale);
-    // Lanes in the seed's order, then the hub's.
+    Runtime::Hub.check_workers(workers)?;
+    let seconds = |s: f64| scale.seconds(s);
+    // Lanes in the course's order, then the hub's.
     let names = ["foo", "bar", "func3"];
     for name in names {
         trace.lane(name);
@@ -53,8 +39,8 @@ pub fn gevent_demo(
     };
     let results = run_with(config, || {
         // ANCHOR: gevent_demo
-        // The seed's three functions have one shape: print, sleep, print.
-        let seed_task = |name: &'static str, pause, lines: [usize; 2]| {
+        // The course's three functions have one shape: print, sleep, print.
+        let course_task = |name: &'static str, pause, lines: [usize; 2]| {
             let (out, lane) = (out.clone(), trace.lane(name));
             let [before, after] = lines.map(|i| crate::GEVENT_TRANSCRIPT[i]);
             Builder::new().name(name).spawn(move || {
@@ -64,9 +50,9 @@ pub fn gevent_demo(
             })
         };
         joinall(&[
-            seed_task(names[0], seconds(2.0), [0, 5]),
-            seed_task(names[1], seconds(1.0), [1, 4]),
-            seed_task(names[2], Duration::ZERO, [2, 3]),
+            course_task(names[0], seconds(2.0), [0, 5]),
+            course_task(names[1], seconds(1.0), [1, 4]),
+            course_task(names[2], Duration::ZERO, [2, 3]),
         ])
         // ANCHOR_END: gevent_demo
     });
@@ -76,7 +62,7 @@ pub fn gevent_demo(
     Ok(())
 }
 
-/// The seed's sync-versus-async `task(pid)` demo on the hub: the
+/// The course's sync-versus-async `task(pid)` demo on the hub: the
 /// synchronous loop sleeps with [`sleep`] from main, one task after
 /// another; the asynchronous run spawns them all and joins them.
 pub fn tasks_demo(
@@ -84,21 +70,11 @@ pub fn tasks_demo(
     out: &Transcript,
     trace: &Trace,
 ) -> shared::Result<TasksReport> {
-    check_workers(config.workers)?;
+    check_tasks(Runtime::Hub, config)?;
     if config.spawn_blocking {
         return Err("--spawn-blocking is tokio's fix (a blocking thread \
                     pool); the hub has one thread: use --runtime tokio"
             .into());
-    }
-    if !(1..=100_000).contains(&config.count) {
-        return Err(format!(
-            "--count must be from 1 to 100000, not {}",
-            config.count
-        )
-        .into());
-    }
-    if config.delay > Duration::from_secs(60) {
-        return Err("--delay-ms must be at most 60000".into());
     }
     let main = trace.lane("main");
     let hub_config = Config {
@@ -107,8 +83,8 @@ pub fn tasks_demo(
     };
     let (delay, blocking) = (config.delay, config.blocking);
     // Each task's lane, by name. An untraced run shares one lane of a
-    // disabled trace instead: a lookup by name is linear in the lanes so
-    // far, which for 100,000 tasks took longer than the hub itself.
+    // disabled trace instead: naming 100,000 lanes nobody draws would
+    // cost a string and a lookup per task.
     let untraced = Trace::disabled().lane("task");
     let task_lane = |pid: u32| {
         if trace.is_enabled() {
@@ -137,7 +113,9 @@ pub fn tasks_demo(
                     if blocking && pid == 0 {
                         // The pitfall: the thread sleeps, and the hub
                         // with it; nobody else runs until this returns.
+                        // ANCHOR_END: asynchronous
                         let _stuck = lane.span(State::Blocked, "thread::sleep");
+                        // ANCHOR: asynchronous
                         std::thread::sleep(delay);
                     } else {
                         traced_sleep(&lane, delay);
@@ -171,7 +149,7 @@ pub struct Spawner {
 impl Spawner {
     /// A spawner on one OS thread (`workers` must be 1).
     pub fn new(workers: usize) -> shared::Result<Spawner> {
-        check_workers(workers)?;
+        Runtime::Hub.check_workers(workers)?;
         Ok(Spawner {
             config: Config::default(),
         })

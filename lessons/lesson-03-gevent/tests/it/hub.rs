@@ -1,8 +1,6 @@
-//! The hub: the seed's transcript, what the trace shows about overlapping
+//! The hub: the course's transcript, what the trace shows about overlapping
 //! and blocked sleeps, ten thousand tasks, panics, ordering by deadline,
 //! teardown, and the stacks' mappings.
-
-mod common;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -12,10 +10,12 @@ use lesson_03_gevent::hub::{self, Builder, Spawner, Task};
 use lesson_03_gevent::{TaskError, TasksConfig};
 use shared::{State, Trace, Transcript};
 
+use crate::common;
+
 #[test]
 fn gevent_demo_prints_the_six_lines_in_order() {
     let (out, trace) = (Transcript::quiet(), Trace::new());
-    hub::gevent_demo(0.01, 1, &out, &trace).unwrap();
+    hub::gevent_demo(common::scale(0.01), 1, &out, &trace).unwrap();
     let snap = trace.snapshot();
     common::check_six_lines_in_order(&out.lines(), &snap);
     // foo's and bar's sleeps were waited out together.
@@ -27,7 +27,8 @@ fn gevent_demo_prints_the_six_lines_in_order() {
 #[test]
 fn the_hub_has_exactly_one_worker() {
     let (out, trace) = (Transcript::quiet(), Trace::new());
-    let error = hub::gevent_demo(0.01, 2, &out, &trace).unwrap_err();
+    let error =
+        hub::gevent_demo(common::scale(0.01), 2, &out, &trace).unwrap_err();
     assert!(error.to_string().contains("one OS thread"), "{error}");
     let config = TasksConfig {
         workers: 4,

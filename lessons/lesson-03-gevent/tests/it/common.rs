@@ -1,15 +1,26 @@
 //! What every runtime's tests check the same way: the `tasks` demo's
 //! transcript and trace, and the six gevent lines when several threads
-//! may reorder them. Each test file (`hub.rs`, `may_*.rs`, `tokio.rs`)
-//! runs the demo on its runtime and hands the outcome to these.
+//! may reorder them. Each test module (`hub`, `may_one_worker`, `tokio`,
+//! and the `may_workers` binary) runs the demo on its runtime and hands
+//! the outcome to these.
 
-#![allow(dead_code, reason = "each test file uses only some of these")]
+#![allow(dead_code, reason = "each test binary uses only some of these")]
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use lesson_03_gevent::{GEVENT_TRANSCRIPT, TasksConfig, TasksReport};
+use lesson_03_gevent::{Scale, TasksConfig, TasksReport};
 use shared::{Event, Snapshot, State};
+
+/// The course's six lines, from the file lesson 06's tests read too.
+pub(crate) fn gevent_lines() -> Vec<&'static str> {
+    shared::course::lines(shared::course::GEVENT_FOO_BAR)
+}
+
+/// `factor` as a [`Scale`], for a factor the test knows is in range.
+pub(crate) fn scale(factor: f64) -> Scale {
+    Scale::new(factor).unwrap()
+}
 
 /// Five tasks of 20 ms on `workers` threads: quick, and long enough that
 /// the sleeps are what the trace shows.
@@ -36,7 +47,7 @@ pub(crate) fn sleeps_by_phase(snap: &Snapshot) -> (Vec<&Event>, Vec<&Event>) {
         .partition(|e| e.start < split)
 }
 
-/// The `tasks` demo of [`five_tasks`]: the seed's lines (the synchronous
+/// The `tasks` demo of [`five_tasks`]: the course's lines (the synchronous
 /// half in order; the asynchronous half in spawn order when `in_order`,
 /// as one thread runs it, else as a set), and in the trace the four
 /// synchronous sleeps one after another and the five asynchronous ones
@@ -70,7 +81,7 @@ pub(crate) fn check_five_tasks(
 /// in order, and in the trace each of foo, bar and func3 waited once, as
 /// a `Waiting` span on its own lane.
 pub(crate) fn check_six_lines_in_order(lines: &[String], snap: &Snapshot) {
-    assert_eq!(lines, GEVENT_TRANSCRIPT);
+    assert_eq!(lines, gevent_lines());
     for lane in ["foo", "bar", "func3"] {
         let sleeps: Vec<_> = snap.spans_on(lane).collect();
         assert_eq!(sleeps.len(), 1, "{lane}");
@@ -83,13 +94,11 @@ pub(crate) fn check_six_lines_in_order(lines: &[String], snap: &Snapshot) {
 /// last, and so on); the order between tasks is the threads' business.
 pub(crate) fn check_six_lines_per_task(lines: &[String]) {
     let printed: BTreeSet<_> = lines.iter().map(String::as_str).collect();
-    assert_eq!(printed, BTreeSet::from(GEVENT_TRANSCRIPT));
+    let expected = gevent_lines();
+    assert_eq!(printed, expected.iter().copied().collect());
     assert_eq!(lines.len(), 6);
     let at = |line: &str| lines.iter().position(|l| l == line).unwrap();
     for (first, second) in [(0, 5), (1, 4), (2, 3)] {
-        assert!(
-            at(GEVENT_TRANSCRIPT[first]) < at(GEVENT_TRANSCRIPT[second]),
-            "{lines:?}"
-        );
+        assert!(at(expected[first]) < at(expected[second]), "{lines:?}");
     }
 }

@@ -2,20 +2,22 @@
 //! `tasks` demo's lines and totals, clear errors for bad flags, and
 //! `spawn` and `measure` lines the tour can parse.
 
-use lesson_03_gevent::GEVENT_TRANSCRIPT;
 use shared::cli_check::LessonBinary;
+use shared::course::GEVENT_FOO_BAR;
 
-const LESSON: LessonBinary =
+use crate::common::gevent_lines;
+
+pub(crate) const LESSON: LessonBinary =
     LessonBinary::new(env!("CARGO_BIN_EXE_lesson-03-gevent"));
 
 /// The six lines, as the binary prints them.
 fn six_lines() -> String {
-    GEVENT_TRANSCRIPT.map(|line| format!("{line}\n")).concat()
+    GEVENT_FOO_BAR.to_owned()
 }
 
 #[test]
 fn no_arguments_print_exactly_what_gevent_prints_on_every_runtime() {
-    // `--scale 0.05`: the seed's 2 s and 1 s become 100 ms and 50 ms. On
+    // `--scale 0.05`: the course's 2 s and 1 s become 100 ms and 50 ms. On
     // may and tokio the order needs func3's yield to come back before
     // bar's timer fires; 50 ms leaves room for a loaded machine that
     // preempts the worker at that moment (the hub's order is fixed
@@ -35,7 +37,7 @@ fn more_workers_print_the_same_six_lines_in_some_order() {
         let stdout = LESSON.assert_quiet_success(&args);
         let mut lines: Vec<_> = stdout.lines().collect();
         lines.sort_unstable();
-        let mut expected = GEVENT_TRANSCRIPT.to_vec();
+        let mut expected = gevent_lines();
         expected.sort_unstable();
         assert_eq!(lines, expected, "{args:?}");
     }
@@ -75,7 +77,7 @@ fn check_tasks_output(stdout: &str, count: u32) -> f64 {
 }
 
 #[test]
-fn tasks_prints_the_seeds_lines_then_the_totals() {
+fn tasks_prints_the_courses_lines_then_the_totals() {
     for runtime in ["hub", "may", "tokio"] {
         let args = [
             "tasks",
@@ -245,9 +247,15 @@ fn spawn_blocking_is_tokios_alone() {
 }
 
 #[test]
-fn an_unwritable_svg_is_one_error_line_and_status_1() {
-    let args = ["--scale", "0.001", "--svg", "/nonexistent-dir/run.svg"];
-    LESSON.assert_one_error_line(&args, "error: cannot write the SVG");
+fn an_unwritable_svg_is_refused_before_the_run() {
+    // `--svg` is checked when the flags are parsed, so a typo costs
+    // nothing: clap's one `error:` line naming the flag, status 2.
+    for args in [
+        &["--scale", "0.001", "--svg", "/nonexistent-dir/run.svg"][..],
+        &["sweep", "--svg", "/nonexistent-dir/sweep.svg"],
+    ] {
+        LESSON.assert_bad_flag(args, "--svg");
+    }
 }
 
 #[test]
@@ -320,7 +328,58 @@ fn sweep_prints_a_table_and_draws_a_chart() {
     assert!(chart.starts_with("<svg") && chart.ends_with("</svg>\n"));
     // One legend entry per spawner (plotters writes each text on a line
     // of its own).
-    for who in lesson_03_gevent::sweep::WHO {
+    for who in lesson_03_gevent::sweep::contenders() {
         assert!(chart.contains(&format!(">\n{who}\n</text>")), "{who}");
+    }
+}
+
+/// What the book shows of `tasks` on the hub: every line before the
+/// totals (the totals are timings, and the book gives them as ranges).
+const TASKS_HUB: &str = include_str!("../../output/tasks-hub.txt");
+
+#[test]
+fn the_books_tasks_transcript_is_what_the_hub_prints() {
+    let stdout = LESSON.assert_quiet_success(&["tasks", "--delay-ms", "1"]);
+    let lines: Vec<_> = stdout.lines().collect();
+    let transcript = &lines[..lines.len() - 3];
+    assert_eq!(transcript, TASKS_HUB.lines().collect::<Vec<_>>());
+}
+
+#[test]
+fn a_timeline_of_thousands_of_tasks_fits_a_terminal() {
+    // 2,000 tasks: 2,002 lanes with main and the hub; the chart draws
+    // the first 200 and counts the rest.
+    let args = ["tasks", "--count", "2000", "--delay-ms", "0", "--timeline"];
+    let stdout = LESSON.assert_quiet_success(&args);
+    let chart: Vec<_> = stdout.lines().filter(|l| l.contains(" |")).collect();
+    assert_eq!(chart.len(), 200, "{stdout}");
+    assert!(
+        stdout.contains("\n(1802 more lanes not drawn)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_full_disk_is_one_error_line_and_status_1() {
+    // Linux's /dev/full refuses every write with ENOSPC.
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    for args in [
+        &["spawn", "--count", "10"][..],
+        &["tasks", "--count", "2", "--delay-ms", "1"],
+        &["measure", "--quick"],
+    ] {
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let exe = env!("CARGO_BIN_EXE_lesson-03-gevent");
+        let output = std::process::Command::new(exe)
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: writing to stdout"), "{stderr}");
     }
 }

@@ -1,14 +1,14 @@
-//! The seed's gevent programs on tokio: the current-thread runtime
+//! The course's gevent programs on tokio: the current-thread runtime
 //! (gevent's shape: one thread runs every task and the timers) and the
 //! multi-thread one. Each demo builds its own runtime, so unlike may the
 //! worker count can change from test to test.
 
-mod common;
-
 use std::time::Duration;
 
-use lesson_03_gevent::{TaskError, TasksConfig, on_tokio, task_name};
+use lesson_03_gevent::{Scale, TaskError, TasksConfig, on_tokio, task_name};
 use shared::{Snapshot, State, Trace, Transcript};
+
+use crate::common;
 
 fn five_tasks(workers: usize) -> TasksConfig {
     common::five_tasks(workers)
@@ -46,14 +46,14 @@ fn current_thread_prints_exactly_what_gevent_prints() {
     let (out, trace) = (Transcript::quiet(), Trace::new());
     // 0.05, not less: func3 must be back from its yield before bar's
     // timer (50 ms) fires, even on a loaded machine.
-    on_tokio::gevent_demo(0.05, 1, &out, &trace).unwrap();
+    on_tokio::gevent_demo(common::scale(0.05), 1, &out, &trace).unwrap();
     common::check_six_lines_in_order(&out.lines(), &trace.snapshot());
 }
 
 #[test]
 fn multi_thread_prints_the_same_lines_each_task_in_its_order() {
     let (out, trace) = (Transcript::quiet(), Trace::new());
-    on_tokio::gevent_demo(0.01, 2, &out, &trace).unwrap();
+    on_tokio::gevent_demo(common::scale(0.01), 2, &out, &trace).unwrap();
     common::check_six_lines_per_task(&out.lines());
 }
 
@@ -167,8 +167,10 @@ fn bad_configurations_are_clear_errors() {
         let error = on_tokio::tasks_demo(&config, &out, &trace).unwrap_err();
         assert!(error.to_string().contains(word), "{word}: {error}");
     }
-    assert!(on_tokio::gevent_demo(-1.0, 1, &out, &trace).is_err());
-    assert!(on_tokio::gevent_demo(0.01, 0, &out, &trace).is_err());
+    assert!(Scale::new(-1.0).is_err(), "a negative scale");
+    assert!(
+        on_tokio::gevent_demo(common::scale(0.01), 0, &out, &trace).is_err()
+    );
     assert!(on_tokio::Spawner::new(0).is_err());
     assert!(out.lines().is_empty(), "nothing printed before the checks");
 }

@@ -1,18 +1,19 @@
 //! may configured with ONE worker thread: gevent's shape. may's worker
-//! count is global and fixed when its scheduler starts, so this file is
-//! its own process; `may_workers.rs` is the one with several workers.
+//! count is global and fixed when its scheduler starts, so this whole
+//! test binary runs may on one worker (nothing else in it starts may);
+//! `tests/may_workers.rs`, a binary of its own, has several workers.
 //!
-//! The tests of one file share that one worker, so each takes `SERIAL`
-//! first: a test that blocks the worker on purpose must not stall another
+//! The tests of this module share that one worker, so each takes
+//! `SERIAL` first: a test that blocks the worker on purpose must not stall another
 //! test's coroutines (with one worker, it would).
-
-mod common;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use lesson_03_gevent::{TaskError, TasksConfig, on_may, task_name};
+use lesson_03_gevent::{Scale, TaskError, TasksConfig, on_may, task_name};
 use shared::{State, Trace, Transcript};
+
+use crate::common;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -34,7 +35,7 @@ fn one_worker_prints_exactly_what_gevent_prints() {
     let (out, trace) = (Transcript::quiet(), Trace::new());
     // 0.05, not less: func3 must be back from its yield before bar's
     // timer (50 ms) fires, even on a loaded machine.
-    on_may::gevent_demo(0.05, 1, &out, &trace).unwrap();
+    on_may::gevent_demo(common::scale(0.05), 1, &out, &trace).unwrap();
     common::check_six_lines_in_order(&out.lines(), &trace.snapshot());
     // Each sleep is labelled as such: foo 100 ms, bar 50 ms, func3 a yield.
     let snap = trace.snapshot();
@@ -185,7 +186,7 @@ fn bad_configurations_are_clear_errors() {
         let error = on_may::tasks_demo(&config, &out, &trace).unwrap_err();
         assert!(error.to_string().contains(word), "{word}: {error}");
     }
-    assert!(on_may::gevent_demo(-1.0, 1, &out, &trace).is_err());
-    assert!(on_may::gevent_demo(f64::NAN, 1, &out, &trace).is_err());
+    assert!(Scale::new(-1.0).is_err(), "a negative scale");
+    assert!(Scale::new(f64::NAN).is_err(), "not a number");
     assert!(out.lines().is_empty(), "nothing printed before the checks");
 }
