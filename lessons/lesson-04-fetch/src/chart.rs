@@ -34,7 +34,7 @@ pub fn sweep(
     let timeout = crate::DEFAULT_TIMEOUT;
     let delay = Some(Duration::from_millis(delay_ms));
     let mut points = Vec::new();
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let most = counts.iter().copied().max().unwrap_or(0);
         let cap = in_flight_cap(most, true);
         let fetcher = strategy.build(timeout, cap)?;
@@ -70,14 +70,14 @@ pub fn sweep_table(points: &[SweepPoint]) -> Vec<String> {
     counts.dedup();
     let mut header = String::from("| URLs |");
     let mut rule = String::from("|---:|");
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let _ = write!(header, " {strategy} |");
         rule.push_str("---:|");
     }
     let mut lines = vec![header, rule];
     for n in counts {
         let mut row = format!("| {n} |");
-        for strategy in Strategy::ALL {
+        for &strategy in Strategy::all() {
             let cell = points
                 .iter()
                 .find(|p| p.strategy == strategy && p.urls == n)
@@ -100,11 +100,11 @@ pub fn sweep_table(points: &[SweepPoint]) -> Vec<String> {
 /// hide them.
 pub fn sweep_svg(points: &[SweepPoint], title: &str) -> shared::Result<String> {
     let names: Vec<String> =
-        Strategy::ALL.iter().map(|s| s.to_string()).collect();
-    let series = Strategy::ALL
-        .into_iter()
+        Strategy::all().iter().map(|s| s.to_string()).collect();
+    let series = Strategy::all()
+        .iter()
         .zip(&names)
-        .map(|(strategy, name)| Series {
+        .map(|(&strategy, name)| Series {
             name,
             points: points
                 .iter()

@@ -84,6 +84,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// socket: stdio, the runtimes' wakers, the listener, TLS roots.
 const FD_RESERVE: u64 = 64;
 
+/// The longest body any strategy reads, 64 MiB: enough for any page, and
+/// a bound, so that a server that never stops sending cannot fill the
+/// memory. A longer body is a failed fetch, [`FetchError::TooLarge`].
+pub const MAX_BODY: u64 = 64 << 20;
+
 /// Why one URL could not be fetched: one line, no backtrace.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FetchError {
@@ -95,6 +100,9 @@ pub enum FetchError {
     Timeout(Duration),
     /// The server answered with a status outside 200..=299.
     Status(u16, String),
+    /// The body was longer than this many bytes ([`MAX_BODY`]), or said
+    /// it would be.
+    TooLarge(u64),
     /// Anything else (a reset mid-body, a thread that could not start).
     Other(String),
 }
@@ -109,6 +117,9 @@ impl fmt::Display for FetchError {
             }
             FetchError::Status(code, reason) => {
                 write!(f, "HTTP {code} {reason}")
+            }
+            FetchError::TooLarge(cap) => {
+                write!(f, "body over {} MiB", cap >> 20)
             }
             FetchError::Other(why) => f.write_str(why),
         }
@@ -171,24 +182,10 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// Every strategy, in the order of the table.
-    pub const ALL: [Strategy; 5] = [
-        Strategy::Sequential,
-        Strategy::Threads,
-        Strategy::Rayon,
-        Strategy::Tokio,
-        Strategy::BlockingInTokio,
-    ];
-
-    /// The name used on the command line and in the table.
-    pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Sequential => "sequential",
-            Strategy::Threads => "threads",
-            Strategy::Rayon => "rayon",
-            Strategy::Tokio => "tokio",
-            Strategy::BlockingInTokio => "blocking-in-tokio",
-        }
+    /// Every strategy, in the order of the table: clap's list of the
+    /// variants, in the order they are declared.
+    pub fn all() -> &'static [Strategy] {
+        <Strategy as clap::ValueEnum>::value_variants()
     }
 
     /// The short tag that starts its lanes' names on the timeline.
@@ -226,9 +223,13 @@ impl Strategy {
     }
 }
 
+/// The name used on the command line, in the table and in the figures:
+/// clap's name of the variant (`blocking-in-tokio`).
 impl fmt::Display for Strategy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        let value = clap::ValueEnum::to_possible_value(self)
+            .expect("no strategy is hidden from the command line");
+        f.write_str(value.get_name())
     }
 }
 
@@ -366,10 +367,7 @@ impl Ctx {
                     .send()
                     .map_err(|e| FetchError::from_reqwest(&e, self.timeout))?;
                 check_status(response.status())?;
-                let body = response
-                    .bytes()
-                    .map_err(|e| FetchError::from_reqwest(&e, self.timeout))?;
-                Ok(body.len())
+                read_body_blocking(response, self.timeout)
             };
             get()
         };
@@ -399,11 +397,7 @@ impl Ctx {
                 .await
                 .map_err(|e| FetchError::from_reqwest(&e, self.timeout))?;
             check_status(response.status())?;
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| FetchError::from_reqwest(&e, self.timeout))?;
-            Ok(body.len())
+            read_body_async(response, self.timeout).await
         }
         .await;
         self.say_done(lane, url, &outcome);
@@ -420,6 +414,67 @@ fn check_status(status: reqwest::StatusCode) -> Result<(), FetchError> {
     } else {
         let reason = status.canonical_reason().unwrap_or("").to_owned();
         Err(FetchError::Status(status.as_u16(), reason))
+    }
+}
+
+/// A body that says it is longer than [`MAX_BODY`] is refused before a
+/// byte of it is read.
+fn check_length(claimed: Option<u64>) -> Result<(), FetchError> {
+    match claimed {
+        Some(n) if n > MAX_BODY => Err(FetchError::TooLarge(MAX_BODY)),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a blocking response's body to its end, counting its bytes and
+/// keeping none, and stops at [`MAX_BODY`].
+fn read_body_blocking(
+    response: reqwest::blocking::Response,
+    timeout: Duration,
+) -> Outcome {
+    use std::io::Read;
+    check_length(response.content_length())?;
+    // One byte past the cap is how a body over it shows itself.
+    let mut body = response.take(MAX_BODY + 1);
+    let n = std::io::copy(&mut body, &mut std::io::sink()).map_err(|e| {
+        // The reader's errors are reqwest's, wrapped in an `io::Error`.
+        match e.get_ref().and_then(|e| e.downcast_ref::<reqwest::Error>()) {
+            Some(e) => FetchError::from_reqwest(e, timeout),
+            None if e.kind() == std::io::ErrorKind::TimedOut => {
+                FetchError::Timeout(timeout)
+            }
+            None => FetchError::Other(e.to_string()),
+        }
+    })?;
+    body_size(n)
+}
+
+/// The same for an async response: each `.await` on the next chunk is a
+/// wait that hands the thread back.
+async fn read_body_async(
+    mut response: reqwest::Response,
+    timeout: Duration,
+) -> Outcome {
+    check_length(response.content_length())?;
+    let mut n = 0u64;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FetchError::from_reqwest(&e, timeout))?
+    {
+        n += chunk.len() as u64;
+        if n > MAX_BODY {
+            return Err(FetchError::TooLarge(MAX_BODY));
+        }
+    }
+    body_size(n)
+}
+
+/// A body of `n` bytes, if it is within [`MAX_BODY`].
+pub(crate) fn body_size(n: u64) -> Outcome {
+    match usize::try_from(n) {
+        Ok(n) if n as u64 <= MAX_BODY => Ok(n),
+        _ => Err(FetchError::TooLarge(MAX_BODY)),
     }
 }
 
@@ -743,15 +798,19 @@ fn progress_bar(strategy: Strategy, n: usize) -> ProgressBar {
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
-    bar.set_prefix(strategy.name());
+    bar.set_prefix(strategy.to_string());
     bar
 }
 
 /// The closing table: strategy, wall time, speedup over sequential, and
 /// the peak of requests in flight at the server.
 pub fn table(reports: &[Report]) -> Vec<String> {
+    // A run in which every fetch failed measured how fast things fail,
+    // not how fast they are fetched: it gets no speedup, and is no base.
+    let fetched_any = |r: &&Report| r.failures() < r.outcomes.len();
     let sequential = reports
         .iter()
+        .filter(fetched_any)
         .find(|r| r.strategy == Strategy::Sequential)
         .map(|r| r.wall);
     let mut lines = vec![
@@ -768,7 +827,7 @@ pub fn table(reports: &[Report]) -> Vec<String> {
             report.strategy.to_string()
         };
         let speedup = match sequential {
-            Some(seq) if !report.wall.is_zero() => {
+            Some(seq) if !report.wall.is_zero() && fetched_any(&report) => {
                 format!("{:.2}x", seq.as_secs_f64() / report.wall.as_secs_f64())
             }
             _ => "-".into(),
@@ -841,12 +900,12 @@ pub fn measure(sizes: Sizes) -> shared::Result<Vec<Figure>> {
         .collect();
     let mut figures = Vec::new();
     let mut walls = Vec::new();
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let fetcher = strategy.build(timeout, None)?;
         let ctx = Ctx::quiet(strategy, timeout);
         let (wall, peak) =
             timed_rounds(&*fetcher, &urls, &ctx, &server, sizes.rounds)?;
-        let name = strategy.name().replace('-', "_");
+        let name = strategy.to_string().replace('-', "_");
         figures.push(Figure::new(format!("wall_ms_{name}"), wall, "ms"));
         figures.push(Figure::new(
             format!("peak_in_flight_{name}"),

@@ -24,11 +24,11 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::{FetchError, Outcome, parse_url};
+use crate::{FetchError, MAX_BODY, Outcome, body_size, parse_url};
 
-/// The most a response may hold: enough for any page, and a bound so that
-/// a misbehaving server cannot fill the memory.
-const MAX_RESPONSE: u64 = 64 << 20;
+/// The longest head (status line and headers) read before the answer is
+/// called malformed.
+const MAX_HEAD: usize = 64 << 10;
 
 // ANCHOR: urlopen
 /// Fetches `url` with plain blocking socket calls and returns the body's
@@ -89,6 +89,7 @@ pub fn urlopen(url: &str, timeout: Duration) -> Outcome {
     // the stream the end of the answer. Each `read` blocks the thread.
     let mut response = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
+    let mut body_start = None;
     loop {
         stream
             .set_read_timeout(Some(left()?))
@@ -99,9 +100,7 @@ pub fn urlopen(url: &str, timeout: Duration) -> Outcome {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(io_error(e, timeout)),
         }
-        if response.len() as u64 > MAX_RESPONSE {
-            return Err(FetchError::Other("response over 64 MiB".into()));
-        }
+        check_size(&response, &mut body_start)?;
     }
     body_length(&response)
 }
@@ -124,17 +123,67 @@ fn io_error(e: io::Error, timeout: Duration) -> FetchError {
     }
 }
 
-/// Checks the status line and returns the length of the body, decoding a
-/// chunked body if the server sent one.
-fn body_length(response: &[u8]) -> Outcome {
-    let malformed = || FetchError::Other("malformed HTTP response".into());
-    let split = response
-        .windows(4)
+/// Stops a read that has gone on too long: a head over [`MAX_HEAD`], a
+/// `Content-Length` over [`MAX_BODY`], or a body (as sent) over it.
+/// `body_start` remembers where the head ended, once it has.
+fn check_size(
+    response: &[u8],
+    body_start: &mut Option<usize>,
+) -> Result<(), FetchError> {
+    if body_start.is_none() {
+        *body_start = head_end(response);
+        match *body_start {
+            None if response.len() > MAX_HEAD => return Err(malformed()),
+            None => return Ok(()),
+            Some(end) => {
+                let claimed = std::str::from_utf8(&response[..end])
+                    .ok()
+                    .and_then(|head| header(head, "content-length"))
+                    .and_then(|v| v.parse::<u64>().ok());
+                if claimed.is_some_and(|n| n > MAX_BODY) {
+                    return Err(FetchError::TooLarge(MAX_BODY));
+                }
+            }
+        }
+    }
+    match *body_start {
+        Some(start) if (response.len() - start) as u64 > MAX_BODY => {
+            Err(FetchError::TooLarge(MAX_BODY))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Where the body starts: just past the blank line that ends the head.
+fn head_end(response: &[u8]) -> Option<usize> {
+    let head = &response[..response.len().min(MAX_HEAD + 4)];
+    head.windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(malformed)?;
+        .map(|i| i + 4)
+}
+
+/// The value of the header `name` (any case) in `head`, trimmed.
+fn header<'h>(head: &'h str, name: &str) -> Option<&'h str> {
+    head.split("\r\n").skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+fn malformed() -> FetchError {
+    FetchError::Other("malformed HTTP response".into())
+}
+
+/// Checks the status line and returns the length of the body, decoding a
+/// chunked body if the server sent one. A `Content-Length` is checked as
+/// an HTTP client checks it: it must be a number, the body must be at
+/// least that long (the bytes past it are not the body), and it must be
+/// within [`MAX_BODY`].
+fn body_length(response: &[u8]) -> Outcome {
+    let split = head_end(response).ok_or_else(malformed)?;
     let head =
         std::str::from_utf8(&response[..split]).map_err(|_| malformed())?;
-    let body = &response[split + 4..];
+    let body = &response[split..];
     let mut lines = head.split("\r\n");
     // "HTTP/1.1 200 OK": the code is the second word, the reason the rest.
     let status = lines.next().ok_or_else(malformed)?;
@@ -147,17 +196,26 @@ fn body_length(response: &[u8]) -> Outcome {
         let reason = words.next().unwrap_or("").to_owned();
         return Err(FetchError::Status(code, reason));
     }
-    let chunked = lines.any(|line| {
-        line.split_once(':').is_some_and(|(name, value)| {
-            name.trim().eq_ignore_ascii_case("transfer-encoding")
-                && value.to_ascii_lowercase().contains("chunked")
-        })
-    });
+    let chunked = header(head, "transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     if chunked {
-        dechunked_length(body).ok_or_else(malformed)
-    } else {
-        Ok(body.len())
+        let n = dechunked_length(body).ok_or_else(malformed)?;
+        return body_size(n as u64);
     }
+    let Some(claim) = header(head, "content-length") else {
+        return body_size(body.len() as u64);
+    };
+    let claimed: u64 = claim.parse().map_err(|_| {
+        FetchError::Other(format!("bad Content-Length: {claim}"))
+    })?;
+    body_size(claimed)?;
+    if (body.len() as u64) < claimed {
+        return Err(FetchError::Other(format!(
+            "the body ended after {} of its {claimed} bytes",
+            body.len()
+        )));
+    }
+    body_size(claimed)
 }
 
 /// The length of a chunked body: `size-in-hex\r\n data \r\n`, repeated,
@@ -198,5 +256,27 @@ mod tests {
         let error = body_length(answer).unwrap_err();
         assert_eq!(error.to_string(), "HTTP 500 Internal Server Error");
         assert!(body_length(b"garbage").is_err());
+    }
+
+    #[test]
+    fn a_content_length_that_lies_is_an_error() {
+        let answer = |claim: &str| {
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {claim}\r\n\r\nabc")
+        };
+        assert_eq!(
+            body_length(answer("18446744073709551615").as_bytes()),
+            Err(FetchError::TooLarge(MAX_BODY))
+        );
+        assert_eq!(
+            body_length(answer("-5").as_bytes()),
+            Err(FetchError::Other("bad Content-Length: -5".into()))
+        );
+        assert_eq!(
+            body_length(answer("10").as_bytes()),
+            Err(FetchError::Other(
+                "the body ended after 3 of its 10 bytes".into()
+            ))
+        );
+        assert_eq!(body_length(answer("2").as_bytes()), Ok(2));
     }
 }

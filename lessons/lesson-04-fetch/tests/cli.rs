@@ -165,3 +165,120 @@ fn measure_prints_figures_the_tour_can_parse() {
     }
     assert!(figures.iter().all(|f| f.value >= 0.0));
 }
+
+#[test]
+fn negative_numbers_in_measure_and_sweep_are_out_of_range() {
+    for (args, flag) in [
+        (vec!["measure", "--delay-ms", "-1"], "--delay-ms"),
+        (vec!["measure", "--urls", "-1"], "--urls"),
+        (vec!["measure", "--rounds", "-1"], "--rounds"),
+        (vec!["measure", "--scale-urls", "-1"], "--scale-urls"),
+        (vec!["sweep", "--delay-ms", "-1"], "--delay-ms"),
+        (vec!["sweep", "--max-urls", "-1"], "--max-urls"),
+        (vec!["sweep", "--budget-secs", "-1"], "--budget-secs"),
+    ] {
+        LESSON.assert_bad_flag(&args, flag);
+    }
+}
+
+#[test]
+fn concurrency_without_tokio_is_refused() {
+    for strategy in ["sequential", "threads", "rayon", "blocking-in-tokio"] {
+        let args = ["--strategy", strategy, "--concurrency", "4"];
+        LESSON.assert_bad_flag(&args, "--concurrency");
+    }
+}
+
+#[test]
+fn a_bad_sweep_svg_path_is_refused_before_the_run() {
+    let args = [
+        "sweep",
+        "--max-urls",
+        "1",
+        "--delay-ms",
+        "0",
+        "--svg",
+        "/nonexistent-dir/sweep.svg",
+    ];
+    LESSON.assert_bad_flag(&args, "--svg");
+}
+
+#[test]
+fn no_speedup_is_printed_when_every_fetch_failed() {
+    let refused = common::refused_url();
+    let output = LESSON.assert_one_error_line(
+        &["--url", &refused],
+        "error: 2 of 2 fetches failed",
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for name in ["sequential", "tokio"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(name) && l.ends_with('-'))
+            .unwrap_or_else(|| panic!("no {name} row in {stdout}"));
+        let cells: Vec<_> = row.split_whitespace().collect();
+        assert_eq!(cells[3], "-", "a speedup in {row:?}");
+    }
+}
+
+/// Runs the binary with `args` and its stdout going to `stdout`.
+fn run_with_stdout(
+    args: &[&str],
+    stdout: std::process::Stdio,
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lesson-04-fetch"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .stdout(stdout)
+        .output()
+        .unwrap()
+}
+
+/// A pipe whose reader is already gone: a write to it fails with `EPIPE`.
+fn closed_pipe() -> std::process::Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Stdio::from(writer)
+}
+
+fn dev_full() -> std::process::Stdio {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    std::process::Stdio::from(file)
+}
+
+const SMALL_SWEEP: [&str; 7] = [
+    "sweep",
+    "--max-urls",
+    "1",
+    "--delay-ms",
+    "0",
+    "--budget-secs",
+    "1",
+];
+
+#[test]
+fn serve_and_sweep_end_quietly_on_a_closed_pipe() {
+    for args in [&["serve", "--port", "0"][..], &SMALL_SWEEP[..]] {
+        let output = run_with_stdout(args, closed_pipe());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn serve_and_sweep_report_a_full_disk_in_one_line() {
+    for args in [&["serve", "--port", "0"][..], &SMALL_SWEEP[..]] {
+        let output = run_with_stdout(args, dev_full());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr,
+            "error: writing to stdout: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+}

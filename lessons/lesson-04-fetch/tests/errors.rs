@@ -23,7 +23,7 @@ fn failures_are_reported_per_url_and_the_rest_succeed() {
     ];
     // Short enough that /delay/2000 times out, long enough for the rest.
     let timeout = Duration::from_millis(500);
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let fetcher = strategy.build(timeout, None).unwrap();
         let out = Transcript::quiet();
         let trace = Trace::disabled();

@@ -96,7 +96,7 @@ fn blocking_inside_tokio_serializes_the_requests() {
 
 #[test]
 fn every_strategy_fetches_every_url() {
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let (_, trace) = fetch(strategy, 3, 1, None);
         // One lane per URL besides `main`, named after the strategy.
         let snap = trace.snapshot();

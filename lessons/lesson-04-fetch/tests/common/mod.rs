@@ -76,3 +76,41 @@ pub(crate) fn refused_url() -> String {
         listener.local_addr().unwrap().port()
     )
 }
+
+/// A peer on loopback that reads each request's head, answers with `head`
+/// and then `body_len` bytes of `x` (or fewer, if the client hangs up
+/// first), and closes: a server that never stops sending, or one whose
+/// headers lie. Returns its URL.
+pub(crate) fn peer(head: &'static str, body_len: u64) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = [b'x'; 64 * 1024];
+                let mut sent = 0;
+                while sent < body_len {
+                    let n = chunk.len().min((body_len - sent) as usize);
+                    if stream.write_all(&chunk[..n]).is_err() {
+                        return;
+                    }
+                    sent += n as u64;
+                }
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
