@@ -1,4 +1,4 @@
-//! `cargo run -p lesson-04-fetch`: the seed's three fetches, one after
+//! `cargo run -p lesson-04-fetch`: the course's three fetches, one after
 //! another and then all at once, against a local delay server.
 //!
 //! With no arguments it prints what the Python original prints (with local
@@ -26,11 +26,11 @@ struct Cli {
     command: Option<Command>,
 
     /// Which strategy to run; without it, sequential then tokio, as the
-    /// seed does.
+    /// course does.
     #[arg(long, value_name = "STRATEGY", value_parser = strategies())]
     strategy: Option<Strategies>,
 
-    /// Fetch N local URLs (each waits --delay-ms) instead of the seed's
+    /// Fetch N local URLs (each waits --delay-ms) instead of the course's
     /// three (300, 200 and 100 ms). Beyond 20 URLs only failures and a
     /// summary are printed.
     #[arg(
@@ -51,7 +51,7 @@ struct Cli {
     delay_ms: Option<u64>,
 
     /// Fetch this URL instead of local ones (repeatable): the internet,
-    /// as the seed does, or `serve` in another terminal.
+    /// as the course does, or `serve` in another terminal.
     #[arg(long, value_name = "URL", conflicts_with_all = ["urls", "delay_ms"])]
     url: Vec<String>,
 
@@ -273,7 +273,7 @@ fn sweep(
     Ok(())
 }
 
-/// The seed's demo, scaled by the flags, then the pictures if asked for.
+/// The course's demo, scaled by the flags, then the pictures if asked for.
 fn demo(cli: &Cli) -> shared::Result<()> {
     let strategies = match &cli.strategy {
         None => Config::default().strategies,

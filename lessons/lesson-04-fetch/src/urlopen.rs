@@ -24,7 +24,8 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::{FetchError, MAX_BODY, Outcome, body_size, parse_url};
+use crate::error::body_size;
+use crate::{FetchError, MAX_BODY, Outcome, parse_url};
 
 /// The longest head (status line and headers) read before the answer is
 /// called malformed.

@@ -1,8 +1,6 @@
-//! The binary: the seed's transcript with no arguments, one line per
+//! The binary: the course's transcript with no arguments, one line per
 //! failed URL and a failing exit status, clear errors for bad flags, and
 //! `measure` lines the tour can parse.
-
-mod common;
 
 use std::net::TcpListener;
 
@@ -12,16 +10,16 @@ const LESSON: LessonBinary =
     LessonBinary::new(env!("CARGO_BIN_EXE_lesson-04-fetch"));
 
 #[test]
-fn no_arguments_print_the_seed_transcript_and_a_table() {
+fn no_arguments_print_the_course_transcript_and_a_table() {
     let stdout = LESSON.assert_quiet_success(&[]);
-    let addr = common::first_addr(&stdout);
+    let addr = crate::common::first_addr(&stdout);
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
-    assert_eq!(common::masked(&stdout, &addr), common::DEMO);
+    assert_eq!(crate::common::masked(&stdout, &addr), crate::common::DEMO);
 }
 
 #[test]
 fn a_failed_url_is_one_line_and_the_status_is_1() {
-    let refused = common::refused_url();
+    let refused = crate::common::refused_url();
     let args = ["--strategy", "tokio", "--url", &refused, "--url", "nope"];
     let output =
         LESSON.assert_one_error_line(&args, "error: 2 of 2 fetches failed");
@@ -43,7 +41,7 @@ fn a_failed_url_is_one_line_and_the_status_is_1() {
 fn each_kind_of_failure_is_one_line_and_the_others_succeed() {
     // A server of the test's own, on loopback, for the URLs that answer.
     let server = shared::DelayServer::start(None).unwrap();
-    let refused = common::refused_url();
+    let refused = crate::common::refused_url();
     let (fast, status, slow, bytes) = (
         server.url("/delay/10"),
         server.url("/status/500"),
@@ -100,7 +98,7 @@ fn a_taken_port_for_serve_is_one_error_line() {
 
 #[test]
 fn too_many_threads_is_refused_with_a_pointer_to_tokio() {
-    let urls = (lesson_04_fetch::MAX_OS_THREADS + 1).to_string();
+    let urls = (lesson_04_fetch::MAX_THREADS + 1).to_string();
     let args = ["--strategy", "threads", "--urls", &urls, "--delay-ms", "0"];
     let output = LESSON
         .assert_one_error_line(&args, "error: the threads strategy starts");
@@ -205,7 +203,7 @@ fn a_bad_sweep_svg_path_is_refused_before_the_run() {
 
 #[test]
 fn no_speedup_is_printed_when_every_fetch_failed() {
-    let refused = common::refused_url();
+    let refused = crate::common::refused_url();
     let output = LESSON.assert_one_error_line(
         &["--url", &refused],
         "error: 2 of 2 fetches failed",
