@@ -51,7 +51,6 @@ impl Sizes {
     };
 }
 
-// ANCHOR: measure
 /// Measures every strategy on the same local URLs and returns the figures:
 /// `wall_ms_<strategy>` (median of `rounds`), `peak_in_flight_<strategy>`,
 /// `speedup_tokio` over sequential, and for `scale_urls` URLs with tokio
@@ -107,7 +106,6 @@ pub fn measure(sizes: Sizes) -> shared::Result<Vec<Figure>> {
     }
     Ok(figures)
 }
-// ANCHOR_END: measure
 
 /// The median wall time in ms over `rounds` rounds, and the highest peak
 /// of requests in flight; an error if any fetch failed.

@@ -19,27 +19,13 @@ use crate::{Fetch, Outcome, Reporter, urlopen};
 // ANCHOR: pitfall
 /// THE PITFALL, on purpose: the same tasks as [`crate::Tokio`], on a
 /// runtime with one thread as gevent has, but each one calls a *blocking*
-/// GET ([`urlopen`], the stand-in for Python's unpatched `urlopen`). A
-/// task never reaches an `.await` while its request is out, so it never
-/// gives the thread back: the runtime runs the tasks one after another,
-/// and the run takes as long as [`crate::Sequential`]. This is gevent
-/// without `monkey.patch_all()`. (On the multi-thread runtime the same
+/// GET ([`urlopen`], the stand-in for Python's unpatched `urlopen`): gevent
+/// without `monkey.patch_all()`. (On a multi-thread runtime the same
 /// mistake blocks every worker in turn: as many requests at once as
-/// workers, rayon's ceiling, and no `.await` anywhere else can run
-/// meanwhile.)
+/// workers, rayon's ceiling.)
 pub struct BlockingInTokio {
     runtime: tokio::runtime::Runtime,
     timeout: Duration,
-}
-
-impl BlockingInTokio {
-    /// Builds the single-threaded runtime.
-    pub fn new(timeout: Duration) -> shared::Result<BlockingInTokio> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        Ok(BlockingInTokio { runtime, timeout })
-    }
 }
 
 impl Fetch for BlockingInTokio {
@@ -61,3 +47,13 @@ impl Fetch for BlockingInTokio {
     }
 }
 // ANCHOR_END: pitfall
+
+impl BlockingInTokio {
+    /// Builds the single-threaded runtime.
+    pub fn new(timeout: Duration) -> shared::Result<BlockingInTokio> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(BlockingInTokio { runtime, timeout })
+    }
+}

@@ -15,27 +15,11 @@ use crate::sequential::{BlockingClient, blocking_client};
 use crate::{Fetch, Outcome, Reporter, fetch_blocking};
 
 // ANCHOR: rayon
-/// `par_iter` over the URLs with the blocking client. Rayon's pool has one
-/// thread per core, and a pool thread that waits for a reply is a core's
-/// worth of pool doing nothing: at most `pool size` requests are in flight,
-/// and the run takes `ceil(N / pool) × delay`. Rayon is for CPU work.
+/// `par_iter` over the URLs with the blocking client, on rayon's pool of
+/// one thread per core. Rayon is for CPU work.
 pub struct Rayon {
     client: BlockingClient,
     timeout: Duration,
-}
-
-impl Rayon {
-    /// Builds the shared client. The pool is rayon's global one.
-    pub fn new(timeout: Duration) -> shared::Result<Rayon> {
-        let client = blocking_client(timeout)?;
-        Ok(Rayon { client, timeout })
-    }
-
-    /// How many threads rayon's global pool has: the ceiling on requests
-    /// in flight (`RAYON_NUM_THREADS`, or the number of cores).
-    pub fn pool_size() -> usize {
-        rayon::current_num_threads()
-    }
 }
 
 impl Fetch for Rayon {
@@ -53,3 +37,17 @@ impl Fetch for Rayon {
     }
 }
 // ANCHOR_END: rayon
+
+impl Rayon {
+    /// Builds the shared client. The pool is rayon's global one.
+    pub fn new(timeout: Duration) -> shared::Result<Rayon> {
+        let client = blocking_client(timeout)?;
+        Ok(Rayon { client, timeout })
+    }
+
+    /// How many threads rayon's global pool has: the ceiling on requests
+    /// in flight (`RAYON_NUM_THREADS`, or the number of cores).
+    pub fn pool_size() -> usize {
+        rayon::current_num_threads()
+    }
+}

@@ -111,7 +111,6 @@ pub(crate) fn skip_reason(
     })
 }
 
-// ANCHOR: run
 /// Runs every strategy of `config` on its targets, one after another, and
 /// prints what the course's program prints, a cost line per strategy and the table.
 pub fn run(config: &Config) -> shared::Result<Run> {
@@ -227,7 +226,6 @@ pub fn run(config: &Config) -> shared::Result<Run> {
         server: server.as_ref().map(DelayServer::addr),
     })
 }
-// ANCHOR_END: run
 
 /// A bar on stderr, drawn only when stderr is a terminal.
 fn progress_bar(strategy: Strategy, n: usize) -> ProgressBar {

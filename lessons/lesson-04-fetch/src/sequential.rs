@@ -74,15 +74,6 @@ pub struct Sequential {
     timeout: Duration,
 }
 
-impl Sequential {
-    /// Builds the client (not timed: it loads TLS roots and starts the
-    /// blocking client's helper thread).
-    pub fn new(timeout: Duration) -> shared::Result<Sequential> {
-        let client = blocking_client(timeout)?;
-        Ok(Sequential { client, timeout })
-    }
-}
-
 impl Fetch for Sequential {
     fn fetch_all(&self, urls: &[String], report: &Reporter) -> Vec<Outcome> {
         urls.iter()
@@ -96,3 +87,12 @@ impl Fetch for Sequential {
     }
 }
 // ANCHOR_END: sequential
+
+impl Sequential {
+    /// Builds the client (not timed: it loads TLS roots and starts the
+    /// blocking client's helper thread).
+    pub fn new(timeout: Duration) -> shared::Result<Sequential> {
+        let client = blocking_client(timeout)?;
+        Ok(Sequential { client, timeout })
+    }
+}

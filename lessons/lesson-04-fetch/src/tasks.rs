@@ -43,7 +43,6 @@ pub async fn fetch_async(
 }
 // ANCHOR_END: fetch_async
 
-// ANCHOR: tokio
 /// Async reqwest on tokio: one task per URL, spawned all at once and
 /// joined (`gevent.joinall([gevent.spawn(...)])`). A task that waits for
 /// its reply is parked, and its thread runs the next one; every wait
@@ -56,6 +55,7 @@ pub struct Tokio {
     concurrency: Option<usize>,
 }
 
+// ANCHOR: tokio
 impl Fetch for Tokio {
     fn fetch_all(&self, urls: &[String], report: &Reporter) -> Vec<Outcome> {
         let permits = self
@@ -66,8 +66,6 @@ impl Fetch for Tokio {
             for (i, url) in urls.iter().enumerate() {
                 // With a cap, the spawner waits here for a free permit: the
                 // next request starts when one of the K in flight is done.
-                // (`acquire_owned` fails only on a closed semaphore, and
-                // nobody closes this one.)
                 let permit = match &permits {
                     Some(p) => Arc::clone(p).acquire_owned().await.ok(),
                     None => None,
@@ -75,9 +73,8 @@ impl Fetch for Tokio {
                 // The spawner prints the `GET:` lines, in URL order, as
                 // gevent's greenlets print theirs when they start.
                 let lane = report.begin(i, url);
-                // Each task owns what it uses: a clone of the client (an
-                // `Arc` inside, sharing one connection pool), its URL, the
-                // reporter, its lane and its permit.
+                // Each task owns what it uses: a clone of the client (one
+                // connection pool behind an `Arc`), its URL, its permit.
                 let (client, url, report, timeout) = (
                     self.client.clone(),
                     url.clone(),

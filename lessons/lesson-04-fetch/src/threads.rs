@@ -22,20 +22,10 @@ pub const MAX_THREADS: usize = 2000;
 const THREAD_STACK: usize = 256 * 1024;
 
 // ANCHOR: threads
-/// One OS thread per URL, all sharing one blocking client. Every thread
-/// blocks on its own request, so all the waits overlap; the price is a
-/// thread (a stack, a kernel task, a scheduler entry) per request.
+/// One OS thread per URL, all sharing one blocking client.
 pub struct Threads {
     client: BlockingClient,
     timeout: Duration,
-}
-
-impl Threads {
-    /// Builds the shared client.
-    pub fn new(timeout: Duration) -> shared::Result<Threads> {
-        let client = blocking_client(timeout)?;
-        Ok(Threads { client, timeout })
-    }
 }
 
 impl Fetch for Threads {
@@ -73,3 +63,11 @@ impl Fetch for Threads {
     }
 }
 // ANCHOR_END: threads
+
+impl Threads {
+    /// Builds the shared client.
+    pub fn new(timeout: Duration) -> shared::Result<Threads> {
+        let client = blocking_client(timeout)?;
+        Ok(Threads { client, timeout })
+    }
+}

@@ -38,36 +38,79 @@ const MAX_HEAD: usize = 64 << 10;
 /// OS thread until the kernel answers or `timeout` runs out.
 pub fn urlopen(url: &str, timeout: Duration) -> Outcome {
     let url = parse_url(url)?;
+    let deadline = Deadline(Instant::now() + timeout, timeout);
+    let failed = |e| io_error(e, timeout);
+
+    // DNS, then connect: both block this thread.
+    let mut stream = connect(&url, &deadline)?;
+    stream
+        .set_write_timeout(Some(deadline.left()?))
+        .map_err(failed)?;
+    stream
+        .write_all(request(&url)?.as_bytes())
+        .map_err(failed)?;
+
+    // Read until the server closes: `Connection: close` makes the end of
+    // the stream the end of the answer. Each `read` blocks the thread.
+    let mut response = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let mut body_start = None;
+    loop {
+        stream
+            .set_read_timeout(Some(deadline.left()?))
+            .map_err(failed)?;
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => response.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(failed(e)),
+        }
+        check_size(&response, &mut body_start)?;
+    }
+    body_length(&response)
+}
+// ANCHOR_END: urlopen
+
+/// When the whole request must be done, and the timeout it came from.
+struct Deadline(Instant, Duration);
+
+impl Deadline {
+    /// The time left, or a timeout error if there is none.
+    fn left(&self) -> Result<Duration, FetchError> {
+        self.0
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or(FetchError::Timeout(self.1))
+    }
+}
+
+/// Resolves the host and connects to its first address that answers:
+/// both block the calling thread. Plain `http` only.
+fn connect(
+    url: &reqwest::Url,
+    deadline: &Deadline,
+) -> Result<TcpStream, FetchError> {
     if url.scheme() != "http" {
         return Err(FetchError::BadUrl(
             "the unpatched urlopen speaks plain http only".into(),
         ));
     }
-    let deadline = Instant::now() + timeout;
-    let left = || {
-        deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or(FetchError::Timeout(timeout))
-    };
-
-    // DNS, then connect: both block this thread.
     let addrs = url
         .socket_addrs(|| None)
         .map_err(|e| FetchError::Connect(e.to_string()))?;
     let mut last = io::Error::other("the host has no address");
-    let mut stream = None;
     for addr in addrs {
-        match TcpStream::connect_timeout(&addr, left()?) {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
+        match TcpStream::connect_timeout(&addr, deadline.left()?) {
+            Ok(stream) => return Ok(stream),
             Err(e) => last = e,
         }
     }
-    let mut stream = stream.ok_or_else(|| io_error(last, timeout))?;
+    Err(io_error(last, deadline.1))
+}
 
+/// The request: one GET, and `Connection: close`, so that the end of the
+/// stream is the end of the answer.
+fn request(url: &reqwest::Url) -> Result<String, FetchError> {
     let host = match (url.host_str(), url.port()) {
         (Some(host), Some(port)) => format!("{host}:{port}"),
         (Some(host), None) => host.to_owned(),
@@ -77,35 +120,11 @@ pub fn urlopen(url: &str, timeout: Duration) -> Outcome {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
     };
-    let request = format!(
+    Ok(format!(
         "GET {target} HTTP/1.1\r\nHost: {host}\r\n\
          User-Agent: lesson-04-fetch\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .set_write_timeout(Some(left()?))
-        .and_then(|()| stream.write_all(request.as_bytes()))
-        .map_err(|e| io_error(e, timeout))?;
-
-    // Read until the server closes: `Connection: close` makes the end of
-    // the stream the end of the answer. Each `read` blocks the thread.
-    let mut response = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    let mut body_start = None;
-    loop {
-        stream
-            .set_read_timeout(Some(left()?))
-            .map_err(|e| io_error(e, timeout))?;
-        match stream.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => response.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_error(e, timeout)),
-        }
-        check_size(&response, &mut body_start)?;
-    }
-    body_length(&response)
+    ))
 }
-// ANCHOR_END: urlopen
 
 /// A socket error, as a fetch error: a refusal or a reset is a connection
 /// problem, a read that outlived its timeout is a timeout.
