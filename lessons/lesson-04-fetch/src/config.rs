@@ -30,7 +30,7 @@ pub fn delay_paths(n: usize, delay_ms: u64) -> Vec<String> {
 /// URLs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Targets {
-    /// Paths such as `/delay/300` on a local [`DelayServer`].
+    /// Paths such as `/delay/300` on a local [`shared::DelayServer`].
     Local(Vec<String>),
     /// Full URLs, fetched as given (the internet, or `serve` elsewhere).
     Remote(Vec<String>),
