@@ -1,9 +1,9 @@
 //! Lesson 04: fetching URLs one after another, and all at once.
 //!
 //! **Python original.** The course's gevent URL-fetching demo: after
-//! `monkey.patch_all()`, `f(url)` prints
-//! `GET: <url>`, reads the page with `urlopen(url).read()` and prints
-//! `<n> bytes received from <url>.`; the program calls `f` for python.org,
+//! `monkey.patch_all()`, `f(url)` prints `GET: <url>`, reads the page with
+//! `urlopen(url).read()` and prints `<n> bytes received from <url>.`; the
+//! program calls `f` for python.org,
 //! yahoo.com and github.com one after another and prints the cost, then
 //! runs the same three as `gevent.spawn(f, url)` under `gevent.joinall` and
 //! prints that cost. The second is about as long as the slowest page, the
@@ -28,12 +28,13 @@
 //! that hand the thread back to the runtime. Every strategy reads at most
 //! [`MAX_BODY`] of a body.
 //!
-//! **Where things are.** [`error`](FetchError): how a fetch fails;
-//! `strategy`: the [`Fetch`] trait and the [`Strategy`] names; one file per
-//! strategy (`sequential`, `threads`, `pool`, `tasks`, `pitfall`) and the
-//! hand-written GET ([`urlopen`]); [`Reporter`]: the lines, lanes and
-//! progress around each fetch; `config` and [`run`]: the driver and its
-//! table; [`measure`] and [`sweep`]: the figures.
+//! **Where things are.** `error.rs`: how a fetch fails ([`FetchError`]);
+//! `strategy.rs`: the [`Fetch`] trait and the [`Strategy`] names; a file
+//! per strategy (`sequential.rs`, `threads.rs`, `pool.rs` for rayon,
+//! `tasks.rs` for tokio, `pitfall.rs`) and the hand-written GET
+//! (`urlopen.rs`); `reporter.rs`: the lines, lanes and progress bar
+//! around each fetch ([`Reporter`]); `config.rs` and `run.rs`: the driver
+//! and its table ([`run`]); `measure.rs` and `sweep.rs`: the figures.
 //!
 //! **Run it.**
 //!

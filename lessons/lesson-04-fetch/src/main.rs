@@ -120,7 +120,7 @@ enum Command {
         #[arg(
             long,
             value_name = "N",
-            default_value_t = Sizes::TARGETS.urls,
+            default_value_t = Sizes::FULL.urls,
             allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<usize>::new().range(1..=1000),
         )]
@@ -129,7 +129,7 @@ enum Command {
         #[arg(
             long,
             value_name = "MS",
-            default_value_t = Sizes::TARGETS.delay_ms,
+            default_value_t = Sizes::FULL.delay_ms,
             allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<u64>::new().range(0..=10_000),
         )]
@@ -138,7 +138,7 @@ enum Command {
         #[arg(
             long,
             value_name = "R",
-            default_value_t = Sizes::TARGETS.rounds,
+            default_value_t = Sizes::FULL.rounds,
             allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<usize>::new().range(1..=100),
         )]
@@ -147,7 +147,7 @@ enum Command {
         #[arg(
             long,
             value_name = "N",
-            default_value_t = Sizes::TARGETS.scale_urls,
+            default_value_t = Sizes::FULL.scale_urls,
             allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<usize>::new()
                 .range(0..=100_000),

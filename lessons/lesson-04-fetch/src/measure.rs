@@ -43,7 +43,7 @@ impl Sizes {
     };
     /// `measure` with no flags: 20 × 100 ms per strategy, and
     /// 10 000 × 100 ms for tokio. About 15 seconds.
-    pub const TARGETS: Sizes = Sizes {
+    pub const FULL: Sizes = Sizes {
         urls: 20,
         delay_ms: 100,
         rounds: 3,
