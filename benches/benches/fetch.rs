@@ -26,7 +26,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lesson_04_fetch::{Ctx, Fetch, Strategy, delay_paths};
+use lesson_04_fetch::{Fetch, Reporter, Strategy, delay_paths};
 use shared::DelayServer;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,7 +54,7 @@ fn bench_fetch(
     let fetcher: Box<dyn Fetch> = strategy
         .build(TIMEOUT, concurrency)
         .expect("build the strategy's client");
-    let ctx = Ctx::quiet(strategy, TIMEOUT);
+    let report = Reporter::quiet(strategy);
     let group = if requests_per_second {
         "fetch/0ms"
     } else {
@@ -67,7 +67,7 @@ fn bench_fetch(
     }
     group.bench_function(id, |b| {
         b.iter(|| {
-            let outcomes = fetcher.fetch_all(urls, &ctx);
+            let outcomes = fetcher.fetch_all(urls, &report);
             assert!(outcomes.iter().all(Result::is_ok), "a fetch failed");
         })
     });

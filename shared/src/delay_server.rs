@@ -63,7 +63,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 
@@ -79,15 +79,6 @@ pub const MAX_BYTES: usize = 16 << 20;
 /// How long a stopping server lets requests in flight finish before it
 /// drops them.
 pub const GRACE: Duration = Duration::from_secs(2);
-
-/// The listen backlog asked for: how many connections the kernel queues
-/// for us before we `accept` them. Linux caps it at
-/// `net.core.somaxconn` (4096 by default). A client that opens 10 000
-/// connections at once fills it in a blink; a connection that finds it
-/// full has its SYN dropped and retried a second later, which is how a
-/// 100 ms fetch turns into a 1.1 s one. A big queue and a loop that does
-/// nothing but accept keep that from happening.
-const BACKLOG: u32 = 8192;
 
 /// Counters shared by the server's tasks and the handle.
 #[derive(Debug, Default)]
@@ -134,19 +125,23 @@ impl DelayServer {
             .enable_all()
             .build()?;
         // Bind here, not in the thread, so that a taken port is an error
-        // the caller sees, and `addr()` is known before we return.
-        let listener = runtime.block_on(async {
-            let socket = if addr.is_ipv4() {
-                TcpSocket::new_v4()?
-            } else {
-                TcpSocket::new_v6()?
-            };
-            // So that `serve --port 8000` can be restarted at once, while
-            // the previous run's connections sit in TIME_WAIT.
-            socket.set_reuseaddr(true)?;
-            socket.bind(addr)?;
-            socket.listen(BACKLOG)
-        })?;
+        // the caller sees, and `addr()` is known before we return. The
+        // listener is `shared::net`'s: one listen backlog for every server
+        // of the course, big enough that a client opening ten thousand
+        // connections at once does not overflow the queue (a dropped SYN
+        // is retried a second later, and a 100 ms fetch takes 1.1 s).
+        let SocketAddr::V4(v4) = addr else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("cannot listen on {addr}: IPv4 addresses only"),
+            ));
+        };
+        let listener = crate::net::listen_on(v4)?;
+        listener.set_nonblocking(true)?;
+        let listener = {
+            let _runtime = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
         let addr = listener.local_addr()?;
         let counters = Arc::new(Counters::default());
         let shared = Arc::new(Shared {
@@ -239,6 +234,7 @@ async fn serve(
 ) {
     let (shutdown, shutting_down) = watch::channel(false);
     let mut connections = JoinSet::new();
+    let mut backoff = crate::net::AcceptBackoff::new("[delay server]");
     loop {
         tokio::select! {
             // `biased`: look at `stop` first, so that a flood of
@@ -260,10 +256,15 @@ async fn serve(
                     ));
                 }
                 // Out of file descriptors (EMFILE) or a connection reset
-                // before we took it: the listener is fine. Pause so that
-                // a full descriptor table does not turn this loop into a
-                // busy spin, then take the next one.
-                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+                // before we took it: the listener is fine. Out of
+                // descriptors, pause so that a full descriptor table does
+                // not turn this loop into a busy spin; otherwise take the
+                // next one at once.
+                Err(error) => {
+                    if let Some(pause) = backoff.on_error(&error) {
+                        tokio::time::sleep(pause).await;
+                    }
+                }
             },
             // Reap finished connection tasks so the set does not grow.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -293,8 +294,13 @@ async fn connection(
     let service = service_fn(move |request| {
         answer(request, Arc::clone(&shared.counters), lane.clone())
     });
+    // `half_close`: a client may shut its sending half once its request
+    // is out (`printf 'GET ...' | nc -N`) and still read the answer.
+    // hyper's default takes the end of the request stream for the end of
+    // the connection and drops the answer.
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), service);
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
@@ -440,5 +446,24 @@ mod tests {
         for missing in ["/", "/delay", "/nothing/1"] {
             assert_eq!(route(missing), Route::NotFound, "{missing}");
         }
+    }
+
+    #[test]
+    fn a_client_that_half_closes_after_its_request_is_answered() {
+        use std::io::{Read, Write};
+        let server = DelayServer::start(None).unwrap();
+        let mut conn = std::net::TcpStream::connect(server.addr()).unwrap();
+        // What `printf 'GET ...' | nc -N` does: send the request, then shut
+        // the sending half down, and only read.
+        conn.write_all(b"GET /delay/10 HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        conn.shutdown(std::net::Shutdown::Write).unwrap();
+        // A bound, so that a server that never answers fails the test.
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer:?}");
+        assert!(answer.ends_with("/delay/10\n"), "{answer:?}");
     }
 }

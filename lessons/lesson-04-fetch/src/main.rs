@@ -1,4 +1,4 @@
-//! `cargo run -p lesson-04-fetch`: the seed's three fetches, one after
+//! `cargo run -p lesson-04-fetch`: the course's three fetches, one after
 //! another and then all at once, against a local delay server.
 //!
 //! With no arguments it prints what the Python original prints (with local
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::builder::RangedI64ValueParser;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use lesson_04_fetch::{
     Config, DEMO_DELAYS_MS, Sizes, Strategy, Targets, delay_paths, measure, run,
 };
@@ -26,11 +26,11 @@ struct Cli {
     command: Option<Command>,
 
     /// Which strategy to run; without it, sequential then tokio, as the
-    /// seed does.
-    #[arg(long, value_enum, value_name = "STRATEGY")]
-    strategy: Option<Choice>,
+    /// course does.
+    #[arg(long, value_name = "STRATEGY", value_parser = strategies())]
+    strategy: Option<Strategies>,
 
-    /// Fetch N local URLs (each waits --delay-ms) instead of the seed's
+    /// Fetch N local URLs (each waits --delay-ms) instead of the course's
     /// three (300, 200 and 100 ms). Beyond 20 URLs only failures and a
     /// summary are printed.
     #[arg(
@@ -51,7 +51,7 @@ struct Cli {
     delay_ms: Option<u64>,
 
     /// Fetch this URL instead of local ones (repeatable): the internet,
-    /// as the seed does, or `serve` in another terminal.
+    /// as the course does, or `serve` in another terminal.
     #[arg(long, value_name = "URL", conflicts_with_all = ["urls", "delay_ms"])]
     url: Vec<String>,
 
@@ -78,17 +78,27 @@ struct Cli {
     timeline: TimelineArgs,
 }
 
-/// A strategy, or all of them.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Choice {
-    Sequential,
-    Threads,
-    Rayon,
-    Tokio,
-    /// The pitfall: a blocking GET inside tokio tasks.
-    BlockingInTokio,
-    /// Every strategy, one after another.
-    All,
+/// The strategies a run fetches with: one, or all of them.
+#[derive(Clone, Debug)]
+struct Strategies(Vec<Strategy>);
+
+/// `--strategy`: the names clap derives for [`Strategy`], and `all`.
+fn strategies() -> impl clap::builder::TypedValueParser<Value = Strategies> {
+    use clap::builder::{
+        PossibleValue, PossibleValuesParser, TypedValueParser,
+    };
+    let names = Strategy::all()
+        .iter()
+        .filter_map(ValueEnum::to_possible_value)
+        .chain([
+            PossibleValue::new("all").help("Every strategy, one after another")
+        ]);
+    PossibleValuesParser::new(names).map(|name| {
+        Strategies(match Strategy::from_str(&name, false) {
+            Ok(one) => vec![one],
+            Err(_) => Strategy::all().to_vec(),
+        })
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,7 +120,8 @@ enum Command {
         #[arg(
             long,
             value_name = "N",
-            default_value_t = Sizes::TARGETS.urls,
+            default_value_t = Sizes::FULL.urls,
+            allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<usize>::new().range(1..=1000),
         )]
         urls: usize,
@@ -118,7 +129,8 @@ enum Command {
         #[arg(
             long,
             value_name = "MS",
-            default_value_t = Sizes::TARGETS.delay_ms,
+            default_value_t = Sizes::FULL.delay_ms,
+            allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<u64>::new().range(0..=10_000),
         )]
         delay_ms: u64,
@@ -126,7 +138,8 @@ enum Command {
         #[arg(
             long,
             value_name = "R",
-            default_value_t = Sizes::TARGETS.rounds,
+            default_value_t = Sizes::FULL.rounds,
+            allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<usize>::new().range(1..=100),
         )]
         rounds: usize,
@@ -134,7 +147,8 @@ enum Command {
         #[arg(
             long,
             value_name = "N",
-            default_value_t = Sizes::TARGETS.scale_urls,
+            default_value_t = Sizes::FULL.scale_urls,
+            allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<usize>::new()
                 .range(0..=100_000),
         )]
@@ -148,6 +162,7 @@ enum Command {
             long,
             value_name = "MS",
             default_value_t = 100,
+            allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<u64>::new().range(0..=10_000),
         )]
         delay_ms: u64,
@@ -156,6 +171,7 @@ enum Command {
             long,
             value_name = "N",
             default_value_t = 10_000,
+            allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<usize>::new()
                 .range(1..=100_000),
         )]
@@ -165,11 +181,12 @@ enum Command {
             long,
             value_name = "S",
             default_value_t = 10,
+            allow_negative_numbers = true,
             value_parser = RangedI64ValueParser::<u64>::new().range(1..=600),
         )]
         budget_secs: u64,
-        /// Write the chart to PATH.
-        #[arg(long, value_name = "PATH")]
+        /// Write the chart to PATH (its folder must exist).
+        #[arg(long, value_name = "PATH", value_parser = shared::render::output_path)]
         svg: Option<std::path::PathBuf>,
     },
 }
@@ -212,11 +229,11 @@ fn serve(port: u16) -> shared::Result<()> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let server = DelayServer::bind(addr, None)
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    println!(
+    shared::outln!(
         "delay server on http://{} (/delay/{{ms}}, /bytes/{{n}}, \
          /status/{{code}}); Ctrl-C stops it",
         server.addr()
-    );
+    )?;
     server.wait();
     Ok(())
 }
@@ -242,7 +259,7 @@ fn sweep(
     bar.finish_and_clear();
     let points = points?;
     for line in lesson_04_fetch::sweep_table(&points) {
-        println!("{line}");
+        shared::outln!("{line}")?;
     }
     if let Some(path) = svg {
         let title =
@@ -256,17 +273,23 @@ fn sweep(
     Ok(())
 }
 
-/// The seed's demo, scaled by the flags, then the pictures if asked for.
+/// The course's demo, scaled by the flags, then the pictures if asked for.
 fn demo(cli: &Cli) -> shared::Result<()> {
-    let strategies = match cli.strategy {
-        None => vec![Strategy::Sequential, Strategy::Tokio],
-        Some(Choice::All) => Strategy::ALL.to_vec(),
-        Some(Choice::Sequential) => vec![Strategy::Sequential],
-        Some(Choice::Threads) => vec![Strategy::Threads],
-        Some(Choice::Rayon) => vec![Strategy::Rayon],
-        Some(Choice::Tokio) => vec![Strategy::Tokio],
-        Some(Choice::BlockingInTokio) => vec![Strategy::BlockingInTokio],
+    let strategies = match &cli.strategy {
+        None => Config::default().strategies,
+        Some(Strategies(chosen)) => chosen.clone(),
     };
+    // `--concurrency` is tokio's semaphore; the other strategies have
+    // nothing it could cap, and a flag that does nothing is refused.
+    if cli.concurrency.is_some() && !strategies.contains(&Strategy::Tokio) {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--concurrency caps the tokio strategy only; use it with \
+                 --strategy tokio or --strategy all",
+            )
+            .exit();
+    }
     let targets = if !cli.url.is_empty() {
         Targets::Remote(cli.url.clone())
     } else {
@@ -295,7 +318,7 @@ fn demo(cli: &Cli) -> shared::Result<()> {
         config
             .strategies
             .iter()
-            .map(|s| s.name())
+            .map(Strategy::to_string)
             .collect::<Vec<_>>()
             .join(" vs ")
     );

@@ -37,7 +37,7 @@ pub fn csv(mode: Mode, progress: &Progress) -> shared::Result<Csv> {
         progress
             .step(format!("fetch: {n} URLs × {delay_ms} ms, every strategy"));
         let config = Config {
-            strategies: Strategy::ALL.to_vec(),
+            strategies: Strategy::all().to_vec(),
             targets: Targets::Local(delay_paths(n, delay_ms)),
             timeout: lesson_04_fetch::DEFAULT_TIMEOUT,
             concurrency: None,
@@ -60,7 +60,7 @@ pub fn csv(mode: Mode, progress: &Progress) -> shared::Result<Csv> {
                 continue;
             }
             csv.push(vec![
-                report.strategy.name().to_owned(),
+                report.strategy.to_string(),
                 n.to_string(),
                 cell(report.wall.as_secs_f64()),
             ]);

@@ -131,10 +131,11 @@ fn the_tiny_run_writes_every_csv_with_every_row() {
     numbers(&fetch_csv, "seconds");
     let strategies: BTreeSet<&str> =
         fetch_csv.column("strategy").into_iter().collect();
-    let all: BTreeSet<&str> = lesson_04_fetch::Strategy::ALL
+    let names: Vec<String> = lesson_04_fetch::Strategy::all()
         .iter()
-        .map(|s| s.name())
+        .map(ToString::to_string)
         .collect();
+    let all: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     assert_eq!(strategies, all);
 
     let machine_csv = parse(&dir, "machine.csv", &["key", "value"]);

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use lesson_04_fetch::{Ctx, Rayon, Strategy, delay_paths};
+use lesson_04_fetch::{Rayon, Reporter, Strategy, delay_paths};
 use shared::{DelayServer, State, Trace, Transcript};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,9 +26,9 @@ fn fetch(
         .collect();
     let fetcher = strategy.build(TIMEOUT, concurrency).unwrap();
     let trace = Trace::new();
-    let ctx =
-        Ctx::new(Transcript::quiet(), trace.lane("main"), strategy, TIMEOUT);
-    let outcomes = fetcher.fetch_all(&urls, &ctx);
+    let report =
+        Reporter::new(Transcript::quiet(), trace.lane("main"), strategy);
+    let outcomes = fetcher.fetch_all(&urls, &report);
     assert_eq!(outcomes.len(), n);
     for outcome in &outcomes {
         // The body of `/delay/{ms}` is the route and a newline.
@@ -96,7 +96,7 @@ fn blocking_inside_tokio_serializes_the_requests() {
 
 #[test]
 fn every_strategy_fetches_every_url() {
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let (_, trace) = fetch(strategy, 3, 1, None);
         // One lane per URL besides `main`, named after the strategy.
         let snap = trace.snapshot();

@@ -2,17 +2,15 @@
 //! succeed, in every strategy: a refused port, a `500`, a timeout and a
 //! URL that does not parse.
 
-mod common;
-
 use std::time::Duration;
 
-use lesson_04_fetch::{Ctx, FetchError, Strategy, urlopen};
+use lesson_04_fetch::{FetchError, Reporter, Strategy, urlopen};
 use shared::{DelayServer, Trace, Transcript};
 
 #[test]
 fn failures_are_reported_per_url_and_the_rest_succeed() {
     let server = DelayServer::start(None).unwrap();
-    let refused = common::refused_url();
+    let refused = crate::common::refused_url();
     let urls = vec![
         server.url("/delay/10"),
         refused.clone(),
@@ -23,12 +21,12 @@ fn failures_are_reported_per_url_and_the_rest_succeed() {
     ];
     // Short enough that /delay/2000 times out, long enough for the rest.
     let timeout = Duration::from_millis(500);
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let fetcher = strategy.build(timeout, None).unwrap();
         let out = Transcript::quiet();
         let trace = Trace::disabled();
-        let ctx = Ctx::new(out.clone(), trace.lane("main"), strategy, timeout);
-        let outcomes = fetcher.fetch_all(&urls, &ctx);
+        let report = Reporter::new(out.clone(), trace.lane("main"), strategy);
+        let outcomes = fetcher.fetch_all(&urls, &report);
 
         assert_eq!(outcomes[0], Ok(10), "{strategy}");
         assert!(

@@ -1,6 +1,9 @@
-//! The sweep: total time against the number of URLs, for every strategy,
+//! Lesson 04: total time against the number of URLs, for every strategy,
 //! as a markdown table and a line chart on log–log axes, drawn by
-//! [`shared::render::chart`] (the renderer of every chart in the book).
+//! [`shared::render::chart`] (the renderer of every chart in the book):
+//! `cargo run --release -p lesson-04-fetch -- sweep --svg sweep.svg`.
+//! Where each strategy's line bends is where its ceiling on requests in
+//! flight is.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -8,7 +11,8 @@ use std::time::Duration;
 use shared::DelayServer;
 use shared::render::chart::{COUNT, LineChart, SECONDS, Series};
 
-use crate::{Ctx, Strategy, delay_paths, in_flight_cap, skip_reason};
+use crate::run::{in_flight_cap, skip_reason};
+use crate::{Reporter, Strategy, delay_paths};
 
 /// One measured point: `urls` URLs fetched by `strategy` in `wall`.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,11 +38,11 @@ pub fn sweep(
     let timeout = crate::DEFAULT_TIMEOUT;
     let delay = Some(Duration::from_millis(delay_ms));
     let mut points = Vec::new();
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let most = counts.iter().copied().max().unwrap_or(0);
         let cap = in_flight_cap(most, true);
         let fetcher = strategy.build(timeout, cap)?;
-        let ctx = Ctx::quiet(strategy, timeout);
+        let report = Reporter::quiet(strategy);
         for &n in counts {
             if skip_reason(strategy, n, delay, budget).is_some() {
                 continue;
@@ -48,7 +52,7 @@ pub fn sweep(
                 .map(|p| server.url(p))
                 .collect();
             let (outcomes, wall) =
-                shared::timed(|| fetcher.fetch_all(&urls, &ctx));
+                shared::timed(|| fetcher.fetch_all(&urls, &report));
             if let Some(Err(e)) = outcomes.iter().find(|o| o.is_err()) {
                 return Err(format!("{strategy} at {n} URLs: {e}").into());
             }
@@ -70,14 +74,14 @@ pub fn sweep_table(points: &[SweepPoint]) -> Vec<String> {
     counts.dedup();
     let mut header = String::from("| URLs |");
     let mut rule = String::from("|---:|");
-    for strategy in Strategy::ALL {
+    for &strategy in Strategy::all() {
         let _ = write!(header, " {strategy} |");
         rule.push_str("---:|");
     }
     let mut lines = vec![header, rule];
     for n in counts {
         let mut row = format!("| {n} |");
-        for strategy in Strategy::ALL {
+        for &strategy in Strategy::all() {
             let cell = points
                 .iter()
                 .find(|p| p.strategy == strategy && p.urls == n)
@@ -100,11 +104,11 @@ pub fn sweep_table(points: &[SweepPoint]) -> Vec<String> {
 /// hide them.
 pub fn sweep_svg(points: &[SweepPoint], title: &str) -> shared::Result<String> {
     let names: Vec<String> =
-        Strategy::ALL.iter().map(|s| s.to_string()).collect();
-    let series = Strategy::ALL
-        .into_iter()
+        Strategy::all().iter().map(|s| s.to_string()).collect();
+    let series = Strategy::all()
+        .iter()
         .zip(&names)
-        .map(|(strategy, name)| Series {
+        .map(|(&strategy, name)| Series {
             name,
             points: points
                 .iter()

@@ -1,8 +1,6 @@
-//! The binary: the seed's transcript with no arguments, one line per
+//! The binary: the course's transcript with no arguments, one line per
 //! failed URL and a failing exit status, clear errors for bad flags, and
 //! `measure` lines the tour can parse.
-
-mod common;
 
 use std::net::TcpListener;
 
@@ -12,16 +10,16 @@ const LESSON: LessonBinary =
     LessonBinary::new(env!("CARGO_BIN_EXE_lesson-04-fetch"));
 
 #[test]
-fn no_arguments_print_the_seed_transcript_and_a_table() {
+fn no_arguments_print_the_course_transcript_and_a_table() {
     let stdout = LESSON.assert_quiet_success(&[]);
-    let addr = common::first_addr(&stdout);
+    let addr = crate::common::first_addr(&stdout);
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
-    assert_eq!(common::masked(&stdout, &addr), common::DEMO);
+    assert_eq!(crate::common::masked(&stdout, &addr), crate::common::DEMO);
 }
 
 #[test]
 fn a_failed_url_is_one_line_and_the_status_is_1() {
-    let refused = common::refused_url();
+    let refused = crate::common::refused_url();
     let args = ["--strategy", "tokio", "--url", &refused, "--url", "nope"];
     let output =
         LESSON.assert_one_error_line(&args, "error: 2 of 2 fetches failed");
@@ -43,7 +41,7 @@ fn a_failed_url_is_one_line_and_the_status_is_1() {
 fn each_kind_of_failure_is_one_line_and_the_others_succeed() {
     // A server of the test's own, on loopback, for the URLs that answer.
     let server = shared::DelayServer::start(None).unwrap();
-    let refused = common::refused_url();
+    let refused = crate::common::refused_url();
     let (fast, status, slow, bytes) = (
         server.url("/delay/10"),
         server.url("/status/500"),
@@ -100,7 +98,7 @@ fn a_taken_port_for_serve_is_one_error_line() {
 
 #[test]
 fn too_many_threads_is_refused_with_a_pointer_to_tokio() {
-    let urls = (lesson_04_fetch::MAX_OS_THREADS + 1).to_string();
+    let urls = (lesson_04_fetch::MAX_THREADS + 1).to_string();
     let args = ["--strategy", "threads", "--urls", &urls, "--delay-ms", "0"];
     let output = LESSON
         .assert_one_error_line(&args, "error: the threads strategy starts");
@@ -164,4 +162,121 @@ fn measure_prints_figures_the_tour_can_parse() {
         assert!(names.contains(&name), "no {name} in {names:?}");
     }
     assert!(figures.iter().all(|f| f.value >= 0.0));
+}
+
+#[test]
+fn negative_numbers_in_measure_and_sweep_are_out_of_range() {
+    for (args, flag) in [
+        (vec!["measure", "--delay-ms", "-1"], "--delay-ms"),
+        (vec!["measure", "--urls", "-1"], "--urls"),
+        (vec!["measure", "--rounds", "-1"], "--rounds"),
+        (vec!["measure", "--scale-urls", "-1"], "--scale-urls"),
+        (vec!["sweep", "--delay-ms", "-1"], "--delay-ms"),
+        (vec!["sweep", "--max-urls", "-1"], "--max-urls"),
+        (vec!["sweep", "--budget-secs", "-1"], "--budget-secs"),
+    ] {
+        LESSON.assert_bad_flag(&args, flag);
+    }
+}
+
+#[test]
+fn concurrency_without_tokio_is_refused() {
+    for strategy in ["sequential", "threads", "rayon", "blocking-in-tokio"] {
+        let args = ["--strategy", strategy, "--concurrency", "4"];
+        LESSON.assert_bad_flag(&args, "--concurrency");
+    }
+}
+
+#[test]
+fn a_bad_sweep_svg_path_is_refused_before_the_run() {
+    let args = [
+        "sweep",
+        "--max-urls",
+        "1",
+        "--delay-ms",
+        "0",
+        "--svg",
+        "/nonexistent-dir/sweep.svg",
+    ];
+    LESSON.assert_bad_flag(&args, "--svg");
+}
+
+#[test]
+fn no_speedup_is_printed_when_every_fetch_failed() {
+    let refused = crate::common::refused_url();
+    let output = LESSON.assert_one_error_line(
+        &["--url", &refused],
+        "error: 2 of 2 fetches failed",
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for name in ["sequential", "tokio"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(name) && l.ends_with('-'))
+            .unwrap_or_else(|| panic!("no {name} row in {stdout}"));
+        let cells: Vec<_> = row.split_whitespace().collect();
+        assert_eq!(cells[3], "-", "a speedup in {row:?}");
+    }
+}
+
+/// Runs the binary with `args` and its stdout going to `stdout`.
+fn run_with_stdout(
+    args: &[&str],
+    stdout: std::process::Stdio,
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lesson-04-fetch"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .stdout(stdout)
+        .output()
+        .unwrap()
+}
+
+/// A pipe whose reader is already gone: a write to it fails with `EPIPE`.
+fn closed_pipe() -> std::process::Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Stdio::from(writer)
+}
+
+fn dev_full() -> std::process::Stdio {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    std::process::Stdio::from(file)
+}
+
+const SMALL_SWEEP: [&str; 7] = [
+    "sweep",
+    "--max-urls",
+    "1",
+    "--delay-ms",
+    "0",
+    "--budget-secs",
+    "1",
+];
+
+#[test]
+fn serve_and_sweep_end_quietly_on_a_closed_pipe() {
+    for args in [&["serve", "--port", "0"][..], &SMALL_SWEEP[..]] {
+        let output = run_with_stdout(args, closed_pipe());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn serve_and_sweep_report_a_full_disk_in_one_line() {
+    for args in [&["serve", "--port", "0"][..], &SMALL_SWEEP[..]] {
+        let output = run_with_stdout(args, dev_full());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr,
+            "error: writing to stdout: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
 }
