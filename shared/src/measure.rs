@@ -116,17 +116,15 @@ impl FromStr for Figure {
 /// Prints figures one per line as `name=value unit`: what every lesson's
 /// `measure` subcommand does with what its library measured.
 ///
-/// A reader that hangs up (`measure | head -1`) has what it wanted, so a
-/// closed pipe ends the printing quietly instead of panicking as
-/// `println!` would.
-pub fn print_figures(figures: &[Figure]) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
+/// Stops at the first failed write and returns it: `?` it, and
+/// [`crate::exit_code`] ends a run whose reader hung up (`measure | head
+/// -1`) with status 0, and one on a full disk with one `error:` line and
+/// status 1.
+pub fn print_figures(figures: &[Figure]) -> std::io::Result<()> {
     for figure in figures {
-        if writeln!(stdout, "{figure}").is_err() {
-            break;
-        }
+        crate::outln!("{figure}")?;
     }
+    Ok(())
 }
 
 /// Runs `f` once and returns its result with the wall time it took.

@@ -102,10 +102,7 @@ fn main() -> ExitCode {
 
 /// Prints the cost of one `send`, a `name=value unit` line per variant.
 fn report(sends: u64, rounds: usize) -> shared::Result<()> {
-    for figure in measure(sends, rounds) {
-        shared::outln!("{figure}")?;
-    }
-    Ok(())
+    Ok(shared::print_figures(&measure(sends, rounds))?)
 }
 
 /// The course's demo, scaled by the flags, then the pictures if asked for.

@@ -84,10 +84,7 @@ fn main() -> ExitCode {
 
 /// Measures, and prints one `name=value unit` line per figure.
 fn print_figures(switches: u64, rounds: usize) -> shared::Result<()> {
-    for figure in measure(switches, rounds) {
-        shared::outln!("{figure}")?;
-    }
-    Ok(())
+    Ok(shared::print_figures(&measure(switches, rounds))?)
 }
 
 /// The course's demo, then the pictures if asked for.

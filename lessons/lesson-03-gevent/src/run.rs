@@ -100,14 +100,6 @@ fn plural(n: usize, noun: &str) -> String {
     }
 }
 
-/// Prints figures as `name=value unit` lines.
-fn print_figures(figures: &[Figure]) -> shared::Result<()> {
-    for figure in figures {
-        outln!("{figure}")?;
-    }
-    Ok(())
-}
-
 /// Spawns `count` tasks on `runtime` with its workers (on OS threads for
 /// `None`) in batches, cold then warm, and prints the figures.
 pub fn spawn(
@@ -156,7 +148,7 @@ pub fn spawn(
         Figure::new(format!("spawn_live_{who}"), report.live as f64, "tasks"),
     ];
     figures.extend(spawn_figures(who, &report));
-    print_figures(&figures)?;
+    shared::print_figures(&figures)?;
     if report.bytes_per_task.is_none() {
         eprintln!(
             "note: resident memory not measured (it needs Linux 4.0 or \
@@ -232,5 +224,5 @@ pub fn measure(sizes: Sizes) -> shared::Result<()> {
     );
     let figures = crate::measure(sizes);
     bar.finish_and_clear();
-    print_figures(&figures?)
+    Ok(shared::print_figures(&figures?)?)
 }

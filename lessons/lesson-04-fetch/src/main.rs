@@ -211,7 +211,7 @@ fn main() -> ExitCode {
                 scale_urls,
             });
             bar.finish_and_clear();
-            figures.map(|figures| shared::print_figures(&figures))
+            figures.and_then(|figures| Ok(shared::print_figures(&figures)?))
         }
         Some(Command::Sweep {
             delay_ms,

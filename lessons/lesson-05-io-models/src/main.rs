@@ -126,11 +126,12 @@ fn main() -> ExitCode {
             idle_ms,
         }) => {
             let figures = measure(clients, messages, idle_ms);
-            shared::print_figures(&figures);
-            if figures.len() == 5 * Model::usable().len() {
-                Ok(())
-            } else {
-                Err("some models could not be measured (see above)".into())
+            match shared::print_figures(&figures) {
+                Err(e) => Err(e.into()),
+                Ok(()) if figures.len() == 5 * Model::usable().len() => Ok(()),
+                Ok(()) => {
+                    Err("some models could not be measured (see above)".into())
+                }
             }
         }
         Some(Command::Phases { delay_ms, timeline }) => {

@@ -271,9 +271,7 @@ fn load(
 fn measure_both(clients: usize, messages: usize) -> shared::Result<()> {
     make_room_for(clients)?;
     let figures = measure(clients, messages);
-    for figure in &figures {
-        shared::outln!("{figure}")?;
-    }
+    shared::print_figures(&figures)?;
     if figures.len() == 3 {
         Ok(())
     } else {
