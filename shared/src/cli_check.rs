@@ -4,7 +4,7 @@
 //! every lesson's `tests/cli.rs` checks them the same way, through this
 //! module:
 //!
-//! - a lesson run with no arguments (the seed's demo) succeeds with
+//! - a lesson run with no arguments (the Python original's demo) succeeds with
 //!   nothing on stderr: [`LessonBinary::assert_quiet_success`];
 //! - a bad flag (out of range, not a number, an unknown variant) gets one
 //!   clear `error:` line that names the flag, exit status 2, nothing on

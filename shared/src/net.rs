@@ -10,6 +10,7 @@
 //!   one. Every connection holds a descriptor (two when client and server
 //!   share a process), and the usual soft limit of 1,024 stops a load of
 //!   2,000 clients halfway.
+//! - [`MAX_BODY`]: the one cap on what a client reads from a peer.
 //! - [`AcceptBackoff`]: what an accept loop does when `accept` fails.
 //!   Out of descriptors (`EMFILE`), the listener stays readable, because the
 //!   connection is still queued: a loop that retries at once spins at 100 %
@@ -21,6 +22,12 @@
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener};
 use std::time::Duration;
+
+/// The most bytes a client of the course reads from one peer's answer (a
+/// response body, a reply, a file): 64 MiB, enough for any page and a
+/// bound, so that a peer that never stops sending cannot fill the memory.
+/// Past it, the read is a failure with that reason, not an allocation.
+pub const MAX_BODY: u64 = 64 << 20;
 
 /// The listen backlog every lesson's server asks for. Linux caps it at
 /// `net.core.somaxconn` (4,096 by default).

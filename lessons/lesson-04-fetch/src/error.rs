@@ -15,10 +15,10 @@
 use std::fmt;
 use std::time::Duration;
 
-/// The longest body any strategy reads, 64 MiB: enough for any page, and
-/// a bound, so that a server that never stops sending cannot fill the
-/// memory. A longer body is a failed fetch, [`FetchError::TooLarge`].
-pub const MAX_BODY: u64 = 64 << 20;
+/// The longest body any strategy reads: the course's one cap on what a
+/// client takes from a peer, [`shared::net::MAX_BODY`] (64 MiB). A longer
+/// body is a failed fetch, [`FetchError::TooLarge`].
+pub const MAX_BODY: u64 = shared::net::MAX_BODY;
 
 /// Why one URL could not be fetched: one line, no backtrace.
 #[derive(Clone, Debug, PartialEq)]

@@ -152,7 +152,6 @@ pub fn tasks_demo(
 
     out.say(&main, "Asynchronous:");
     let started = Instant::now();
-    // ANCHOR: tasks
     let tasks: Vec<Task<()>> = (0..count)
         .map(|pid| {
             let (out, lane) = (out.clone(), lanes[pid as usize].clone());
@@ -168,7 +167,6 @@ pub fn tasks_demo(
         })
         .collect();
     let results = joinall(tasks);
-    // ANCHOR_END: tasks
     let async_total = started.elapsed();
     for result in results {
         result?;
