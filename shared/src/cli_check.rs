@@ -1,11 +1,11 @@
-//! Test support for every lesson's CLI tests (`tests/cli.rs`).
+//! Test support for every lesson's CLI tests (`tests/it/cli.rs`).
 //!
 //! Every lesson binary makes the same promises on its command line, and
 //! every lesson's `tests/cli.rs` checks them the same way, through this
 //! module:
 //!
-//! - a lesson run with no arguments (the Python original's demo) succeeds with
-//!   nothing on stderr: [`LessonBinary::assert_quiet_success`];
+//! - a lesson run with no arguments (the Python original's demo) succeeds
+//!   with nothing on stderr: [`LessonBinary::assert_quiet_success`];
 //! - a bad flag (out of range, not a number, an unknown variant) gets one
 //!   clear `error:` line that names the flag, exit status 2, nothing on
 //!   stdout and no panic trace: [`LessonBinary::assert_bad_flag`];
@@ -13,7 +13,14 @@
 //!   connection) is one `error: ...` line on stderr and exit status 1:
 //!   [`LessonBinary::assert_one_error_line`];
 //! - `measure` prints only `name=value unit` lines that the tour can parse
-//!   back into [`Figure`]s: [`LessonBinary::figures`].
+//!   back into [`Figure`]s: [`LessonBinary::figures`];
+//! - a reader that goes away (`lesson | head`) ends the run with status 0,
+//!   and a full disk is one `error:` line and status 1:
+//!   [`LessonBinary::assert_closed_pipe_is_quiet`],
+//!   [`LessonBinary::assert_full_disk_is_one_error`].
+//!
+//! And for servers, [`with_fd_limit`] starts a child a few descriptors
+//! away from `EMFILE`.
 //!
 //! Each check runs the real binary in a child process, with
 //! `RUST_BACKTRACE` removed: a learner who set it for a debugging session
@@ -56,7 +63,7 @@
 //! The checks panic with the arguments and the whole stderr in the
 //! message, so a failing test says which command line broke its promise.
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use crate::Figure;
 
@@ -82,6 +89,62 @@ impl LessonBinary {
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(self.path)
             .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path))
+    }
+
+    /// Runs the binary with `args` and its stdout a pipe whose reader has
+    /// already gone (as `lesson | head` leaves it once `head` has read
+    /// enough), and checks that the run ends normally: status 0, no
+    /// `error:` line and no panic.
+    ///
+    /// # Panics
+    ///
+    /// If it does not, or the pipe cannot be made.
+    pub fn assert_closed_pipe_is_quiet(&self, args: &[&str]) {
+        // The reading end is closed before the binary starts, so its
+        // first write meets a closed pipe on every run, not by chance.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let output = self.run_with_stdout(args, writer.into());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error:"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+
+    /// Runs the binary with `args` and its stdout on a full disk
+    /// (`/dev/full`), and checks the promise for a failed write: one
+    /// `error: writing to stdout: No space left on device` line and status
+    /// 1, never a panic. Does nothing where there is no `/dev/full`.
+    ///
+    /// # Panics
+    ///
+    /// If the run breaks that promise.
+    pub fn assert_full_disk_is_one_error(&self, args: &[&str]) {
+        let full = std::fs::File::options().write(true).open("/dev/full");
+        let Ok(full) = full else {
+            return;
+        };
+        let output = self.run_with_stdout(args, full.into());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        let errors: Vec<&str> =
+            stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            errors[0].starts_with("error: writing to stdout")
+                && errors[0].contains("No space left"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+
+    fn run_with_stdout(&self, args: &[&str], stdout: Stdio) -> Output {
+        Command::new(self.path)
+            .args(args)
+            .stdout(stdout)
             .env_remove("RUST_BACKTRACE")
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path))
@@ -196,4 +259,37 @@ impl LessonBinary {
 fn text<'a>(args: &[&str], stream: &str, bytes: &'a [u8]) -> &'a str {
     std::str::from_utf8(bytes)
         .unwrap_or_else(|e| panic!("{args:?}: {stream} is not UTF-8: {e}"))
+}
+
+/// Sets the child's limit on open files to `soft` (and its ceiling to
+/// `hard`) before it runs: how a test puts a server a few descriptors away
+/// from `EMFILE` without touching its own limit. With `soft == hard`,
+/// raising the soft limit to the hard one (what servers do at start)
+/// changes nothing.
+///
+/// ```no_run
+/// use std::process::Command;
+/// let mut serve = Command::new("lesson-05-io-models");
+/// shared::cli_check::with_fd_limit(&mut serve, 64, 64).arg("serve");
+/// ```
+pub fn with_fd_limit(
+    command: &mut Command,
+    soft: u64,
+    hard: u64,
+) -> &mut Command {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    use std::os::unix::process::CommandExt;
+    let limit = Rlimit {
+        current: Some(soft),
+        maximum: Some(hard),
+    };
+    // SAFETY: the closure runs in the forked child before `exec`, where
+    // only async-signal-safe calls are allowed: it makes one `setrlimit`
+    // system call with a value built before the fork, and neither
+    // allocates nor takes a lock.
+    unsafe {
+        command.pre_exec(move || {
+            setrlimit(Resource::Nofile, limit).map_err(std::io::Error::from)
+        })
+    }
 }

@@ -2,10 +2,10 @@
 //! quietly with status 0, and a full disk (`tour > /dev/full`) is one
 //! `error:` line and status 1, never a panic trace.
 
-use std::fs::OpenOptions;
-use std::process::{Command, Output, Stdio};
+use shared::cli_check::LessonBinary;
 
-const TOUR: &str = env!("CARGO_BIN_EXE_lesson-00-tour");
+const TOUR: LessonBinary =
+    LessonBinary::new(env!("CARGO_BIN_EXE_lesson-00-tour"));
 
 /// The shortest runs that print: the table of one stop, and one spawn
 /// point's figures.
@@ -14,40 +14,16 @@ const RUNS: [&[&str]; 2] = [
     &["numbers-point", "--runtime", "tokio_ct", "--tasks", "10"],
 ];
 
-fn run(args: &[&str], stdout: Stdio) -> Output {
-    Command::new(TOUR)
-        .args(args)
-        .stdout(stdout)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn a_closed_pipe_ends_the_run_quietly() {
     for args in RUNS {
-        // The reading end is closed before the tour starts, so its very
-        // first write meets a closed pipe, on every run.
-        let (reader, writer) = std::io::pipe().unwrap();
-        drop(reader);
-        let output = run(args, writer.into());
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        TOUR.assert_closed_pipe_is_quiet(args);
     }
 }
 
 #[test]
 fn a_full_disk_is_one_error_line_and_status_1() {
     for args in RUNS {
-        let full = OpenOptions::new().write(true).open("/dev/full").unwrap();
-        let output = run(args, full.into());
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
-        let errors: Vec<&str> =
-            stderr.lines().filter(|l| l.starts_with("error:")).collect();
-        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
-        assert!(errors[0].contains("No space left"), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        TOUR.assert_full_disk_is_one_error(args);
     }
 }

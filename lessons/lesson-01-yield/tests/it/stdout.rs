@@ -2,9 +2,10 @@
 //! pipe is a normal end (status 0), a full disk one `error:` line and
 //! status 1. Never a panic trace.
 
-use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+
+use shared::cli_check::LessonBinary;
 
 use crate::common::BINARY;
 
@@ -45,22 +46,7 @@ fn a_reader_that_goes_away_ends_a_long_run_at_once_with_status_0() {
 /// Runs the binary with stdout on `/dev/full`, where every write fails
 /// with `ENOSPC`, and checks the one error line and status 1.
 fn assert_full_disk_is_one_error_line(args: &[&str]) {
-    let full = OpenOptions::new().write(true).open("/dev/full").unwrap();
-    let output = Command::new(BINARY)
-        .args(args)
-        .stdout(full)
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
-    let lines: Vec<_> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
-    assert!(
-        lines[0].starts_with("error: writing to stdout:")
-            && lines[0].contains("No space left on device"),
-        "{args:?}: {stderr}"
-    );
+    LessonBinary::new(BINARY).assert_full_disk_is_one_error(args);
 }
 
 #[test]

@@ -85,18 +85,11 @@ fn measure_prints_figures_the_tour_can_parse() {
 
 #[test]
 fn measure_into_a_full_disk_is_one_error_line_and_status_1() {
-    let full = std::fs::File::options().write(true).open("/dev/full");
-    let Ok(full) = full else {
-        return; // no /dev/full on this system
-    };
-    let output =
-        std::process::Command::new(env!("CARGO_BIN_EXE_lesson-02-greenlet"))
-            .args(["measure", "--switches", "2000", "--rounds", "1"])
-            .stdout(full)
-            .output()
-            .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: writing to stdout"), "{stderr}");
+    LESSON.assert_full_disk_is_one_error(&[
+        "measure",
+        "--switches",
+        "2000",
+        "--rounds",
+        "1",
+    ]);
 }

@@ -361,25 +361,11 @@ fn a_timeline_of_thousands_of_tasks_fits_a_terminal() {
 
 #[test]
 fn a_full_disk_is_one_error_line_and_status_1() {
-    // Linux's /dev/full refuses every write with ENOSPC.
-    if !std::path::Path::new("/dev/full").exists() {
-        return;
-    }
     for args in [
         &["spawn", "--count", "10"][..],
         &["tasks", "--count", "2", "--delay-ms", "1"],
         &["measure", "--quick"],
     ] {
-        let full = std::fs::File::create("/dev/full").unwrap();
-        let exe = env!("CARGO_BIN_EXE_lesson-03-gevent");
-        let output = std::process::Command::new(exe)
-            .args(args)
-            .stdout(full)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8(output.stderr).unwrap();
-        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error: writing to stdout"), "{stderr}");
+        LESSON.assert_full_disk_is_one_error(args);
     }
 }

@@ -219,34 +219,6 @@ fn no_speedup_is_printed_when_every_fetch_failed() {
     }
 }
 
-/// Runs the binary with `args` and its stdout going to `stdout`.
-fn run_with_stdout(
-    args: &[&str],
-    stdout: std::process::Stdio,
-) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_lesson-04-fetch"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .stdout(stdout)
-        .output()
-        .unwrap()
-}
-
-/// A pipe whose reader is already gone: a write to it fails with `EPIPE`.
-fn closed_pipe() -> std::process::Stdio {
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    std::process::Stdio::from(writer)
-}
-
-fn dev_full() -> std::process::Stdio {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
-    std::process::Stdio::from(file)
-}
-
 const SMALL_SWEEP: [&str; 7] = [
     "sweep",
     "--max-urls",
@@ -260,23 +232,13 @@ const SMALL_SWEEP: [&str; 7] = [
 #[test]
 fn serve_and_sweep_end_quietly_on_a_closed_pipe() {
     for args in [&["serve", "--port", "0"][..], &SMALL_SWEEP[..]] {
-        let output = run_with_stdout(args, closed_pipe());
-        let stderr = String::from_utf8(output.stderr).unwrap();
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        LESSON.assert_closed_pipe_is_quiet(args);
     }
 }
 
 #[test]
 fn serve_and_sweep_report_a_full_disk_in_one_line() {
     for args in [&["serve", "--port", "0"][..], &SMALL_SWEEP[..]] {
-        let output = run_with_stdout(args, dev_full());
-        let stderr = String::from_utf8(output.stderr).unwrap();
-        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
-        assert_eq!(
-            stderr,
-            "error: writing to stdout: No space left on device (os error 28)\n",
-            "{args:?}"
-        );
+        LESSON.assert_full_disk_is_one_error(args);
     }
 }

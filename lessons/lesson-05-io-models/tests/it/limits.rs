@@ -17,13 +17,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use lesson_05_io_models::Model;
-use rustix::process::{Resource, Rlimit, setrlimit};
+use shared::cli_check::with_fd_limit;
 use shared::py::PATIENCE;
 
 use crate::common::serial;
@@ -39,22 +38,6 @@ const AT_THE_LIMIT: Duration = Duration::from_secs(2);
 /// wakes 400 times for a failed `accept` and uses one or two.
 const MOST_TICKS: u64 = 20;
 
-/// `command`, to run with `RLIMIT_NOFILE` at `soft`/`hard`.
-fn limited(command: &mut Command, soft: u64, hard: u64) -> &mut Command {
-    let limit = Rlimit {
-        current: Some(soft),
-        maximum: Some(hard),
-    };
-    // SAFETY: the closure runs in the child between fork and exec, where
-    // only async-signal-safe calls are allowed: `setrlimit` is one raw
-    // system call, and the closure allocates nothing.
-    unsafe {
-        command.pre_exec(move || {
-            setrlimit(Resource::Nofile, limit).map_err(Into::into)
-        })
-    }
-}
-
 /// A `serve` child process and the port it listens on.
 struct Served {
     child: Child,
@@ -64,7 +47,7 @@ struct Served {
 
 impl Served {
     fn start(model: Model) -> Served {
-        let mut child = limited(
+        let mut child = with_fd_limit(
             Command::new(LESSON_PATH)
                 .args(["serve", "--model", model.name(), "--port", "0"])
                 .stdout(Stdio::piped())
@@ -247,12 +230,13 @@ fn load_raises_the_soft_limit_for_two_thousand_clients() {
     let _serial = serial();
     // 2,000 clients, 2,000 server sockets, and a few more: the child may
     // not get a hard limit above this process's own.
-    let hard = rustix::process::getrlimit(Resource::Nofile).maximum;
+    let hard =
+        rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum;
     if hard.is_some_and(|hard| hard < 4200) {
         eprintln!("skipped: the hard limit on open files is below 4200");
         return;
     }
-    let output = limited(
+    let output = with_fd_limit(
         Command::new(LESSON_PATH).args([
             "load",
             "--model",
@@ -277,7 +261,7 @@ fn load_raises_the_soft_limit_for_two_thousand_clients() {
 #[test]
 fn load_names_the_descriptor_limit_it_runs_into() {
     let _serial = serial();
-    let output = limited(
+    let output = with_fd_limit(
         Command::new(LESSON_PATH).args([
             "load",
             "--model",

@@ -1,12 +1,7 @@
 //! What the lesson prints: the book's transcript is the binary's, and
 //! printing into a closed pipe or a full disk ends the run cleanly.
 
-use std::fs::File;
-use std::process::{Command, Output, Stdio};
-
 use crate::common::{LESSON, serial};
-
-const LESSON_PATH: &str = env!("CARGO_BIN_EXE_lesson-05-io-models");
 
 /// The ephemeral ports in a client transcript, replaced by `P`: they
 /// change from run to run, nothing else does.
@@ -36,29 +31,6 @@ fn the_book_shows_what_the_default_run_prints() {
     assert_eq!(without_ports(&stdout), without_ports(book));
 }
 
-/// Runs the lesson with `args`, its stdout going to `stdout`.
-fn run_into(args: &[&str], stdout: Stdio) -> Output {
-    Command::new(LESSON_PATH)
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .stdout(stdout)
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap()
-}
-
-/// A pipe whose reading end is already closed: the first write into it
-/// fails with `EPIPE`, as `lesson | head -1` does once `head` has exited.
-fn closed_pipe() -> Stdio {
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    Stdio::from(writer)
-}
-
-fn dev_full() -> Stdio {
-    Stdio::from(File::options().write(true).open("/dev/full").unwrap())
-}
-
 const LOAD: [&str; 7] = [
     "load",
     "--model",
@@ -74,10 +46,7 @@ const SERVE: [&str; 5] = ["serve", "--model", "epoll", "--port", "0"];
 fn load_and_serve_end_quietly_when_stdout_is_closed() {
     let _serial = serial();
     for args in [&LOAD[..], &SERVE[..]] {
-        let output = run_into(args, closed_pipe());
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
-        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        LESSON.assert_closed_pipe_is_quiet(args);
     }
 }
 
@@ -85,13 +54,6 @@ fn load_and_serve_end_quietly_when_stdout_is_closed() {
 fn load_and_serve_say_so_in_one_line_when_the_disk_is_full() {
     let _serial = serial();
     for args in [&LOAD[..], &SERVE[..]] {
-        let output = run_into(args, dev_full());
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(
-            stderr.starts_with("error: writing to stdout: "),
-            "{args:?}: {stderr}"
-        );
+        LESSON.assert_full_disk_is_one_error(args);
     }
 }

@@ -5,13 +5,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 
 use lesson_06_event_loop::runtime::{Runtime, TcpListener};
 use lesson_06_event_loop::{EchoServer, Engine};
-use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+use rustix::process::{Resource, getrlimit};
+use shared::cli_check::{LessonBinary, with_fd_limit};
 use shared::net::LISTEN_BACKLOG;
 use shared::py::PATIENCE;
 
@@ -22,18 +22,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_lesson-06-event-loop");
 fn limited(soft: u64, hard: u64, args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args).env_remove("RUST_BACKTRACE");
-    let limit = Rlimit {
-        current: Some(soft),
-        maximum: Some(hard),
-    };
-    // SAFETY: the closure runs in the forked child before `exec`. It makes
-    // one `setrlimit` syscall (async-signal-safe) with a value built
-    // before the fork, and neither allocates nor takes a lock.
-    unsafe {
-        command.pre_exec(move || {
-            setrlimit(Resource::Nofile, limit).map_err(std::io::Error::from)
-        });
-    }
+    with_fd_limit(&mut command, soft, hard);
     command
 }
 
@@ -225,42 +214,20 @@ fn every_listener_has_the_shared_backlog() {
 
 #[test]
 fn serve_and_load_on_a_full_disk_say_so_in_one_line() {
-    for args in [
-        &["serve", "--port", "0", "--secs", "1"][..],
-        &["load", "--clients", "2", "--messages", "2"],
-    ] {
-        let full = std::fs::File::create("/dev/full").unwrap();
-        let output = Command::new(BIN)
-            .args(args)
-            .env_remove("RUST_BACKTRACE")
-            .stdout(full)
-            .output()
-            .unwrap();
-        let (_, stderr) = text(&output);
-        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    for args in SERVE_AND_LOAD {
+        LessonBinary::new(BIN).assert_full_disk_is_one_error(args);
     }
 }
 
 #[test]
 fn serve_and_load_into_a_closed_pipe_end_quietly() {
-    for args in [
-        &["serve", "--port", "0", "--secs", "1"][..],
-        &["load", "--clients", "2", "--messages", "2"],
-    ] {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .env_remove("RUST_BACKTRACE")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Close the reading end before the lesson prints anything.
-        drop(child.stdout.take());
-        let output = child.wait_with_output().unwrap();
-        let (_, stderr) = text(&output);
-        assert!(output.status.success(), "{args:?}: {stderr}");
-        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    for args in SERVE_AND_LOAD {
+        LessonBinary::new(BIN).assert_closed_pipe_is_quiet(args);
     }
 }
+
+/// A short `serve` and a short `load`: both print as they start.
+const SERVE_AND_LOAD: [&[&str]; 2] = [
+    &["serve", "--port", "0", "--secs", "1"],
+    &["load", "--clients", "2", "--messages", "2"],
+];
