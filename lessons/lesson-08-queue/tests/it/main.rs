@@ -1,0 +1,3 @@
+//! Lesson 08's integration tests, one binary: the queue under shuttle.
+
+mod shuttle;
