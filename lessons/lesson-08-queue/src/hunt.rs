@@ -60,17 +60,17 @@ impl fmt::Display for Scenario {
 pub fn lost_wakeup() {
     let queue = Arc::new(OneCondvarQueue::new(1));
     let mut threads = Vec::new();
-    for _cook in 0..2 {
+    for cook in 1..=2 {
         let queue = Arc::clone(&queue);
-        threads.push(checked_spawn(move || {
+        threads.push(checked_spawn(format!("cook {cook}"), move || {
             for meal in 0..MEALS {
                 queue.put(meal);
             }
         }));
     }
-    for _eater in 0..2 {
+    for eater in 1..=2 {
         let queue = Arc::clone(&queue);
-        threads.push(checked_spawn(move || {
+        threads.push(checked_spawn(format!("eater {eater}"), move || {
             for _ in 0..MEALS {
                 queue.get();
             }
@@ -90,9 +90,9 @@ pub fn overfill() {
     let max = 1;
     let queue = Arc::new(Queue::new(0));
     let mut threads = Vec::new();
-    for _cook in 0..2 {
+    for cook in 1..=2 {
         let queue = Arc::clone(&queue);
-        threads.push(checked_spawn(move || {
+        threads.push(checked_spawn(format!("cook {cook}"), move || {
             for meal in 0..MEALS {
                 put_if_room(&queue, max, meal);
                 let held = queue.qsize();
@@ -104,7 +104,7 @@ pub fn overfill() {
         }));
     }
     let eater = Arc::clone(&queue);
-    threads.push(checked_spawn(move || {
+    threads.push(checked_spawn("eater 1".to_owned(), move || {
         for _ in 0..2 * MEALS {
             eater.get();
         }
@@ -124,9 +124,9 @@ pub fn queue() {
     let queue = Arc::new(Queue::new(max));
     let eaten = Arc::new(AtomicUsize::new(0));
     let mut cooks = Vec::new();
-    for _cook in 0..2 {
+    for cook in 1..=2 {
         let queue = Arc::clone(&queue);
-        cooks.push(checked_spawn(move || {
+        cooks.push(checked_spawn(format!("cook {cook}"), move || {
             for meal in 0..MEALS {
                 queue.put(meal);
                 let held = queue.qsize();
@@ -138,10 +138,10 @@ pub fn queue() {
         }));
     }
     let mut eaters = Vec::new();
-    for _eater in 0..2 {
+    for eater in 1..=2 {
         let queue = Arc::clone(&queue);
         let eaten = Arc::clone(&eaten);
-        eaters.push(checked_spawn(move || {
+        eaters.push(checked_spawn(format!("eater {eater}"), move || {
             for _ in 0..MEALS {
                 queue.get();
                 eaten.fetch_add(1, Ordering::SeqCst);
@@ -167,9 +167,13 @@ pub fn queue() {
 /// A thread under shuttle's scheduler (a real `std::thread` would run
 /// outside it, and its first lock would panic).
 fn checked_spawn(
+    name: String,
     body: impl FnOnce() + Send + 'static,
 ) -> shuttle::thread::JoinHandle<()> {
-    shuttle::thread::spawn(body)
+    shuttle::thread::Builder::new()
+        .name(name)
+        .spawn(body)
+        .expect("shuttle spawns a thread")
 }
 
 impl Scenario {
