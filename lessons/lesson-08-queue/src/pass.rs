@@ -24,7 +24,7 @@
 //! receiving. A cook with no permit parks as a coroutine, and its worker
 //! thread runs someone else.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
 
 use shared::{Lane, State};
@@ -95,12 +95,15 @@ impl Pass for Queue<Order> {
 /// `std::sync::mpsc::sync_channel(capacity)`. Its `Receiver` is for one
 /// consumer only, so the two eaters share it behind a `Mutex`: the eater
 /// holding it waits in `recv`, the other waits for the lock. It has no
-/// `len`, so `held` counts sends minus receives (as stale as `qsize`).
+/// `len`, so `held` counts sends minus receives, each counted just after
+/// it happened: a receive can be counted before the send it took, so the
+/// count can run one or two behind or ahead of the channel (it is shown
+/// as 0 when below), never drifting.
 #[derive(Debug)]
 pub struct StdPass {
     sender: mpsc::SyncSender<Order>,
     receiver: Mutex<mpsc::Receiver<Order>>,
-    held: AtomicUsize,
+    held: AtomicIsize,
 }
 
 impl StdPass {
@@ -110,7 +113,7 @@ impl StdPass {
         StdPass {
             sender,
             receiver: Mutex::new(receiver),
-            held: AtomicUsize::new(0),
+            held: AtomicIsize::new(0),
         }
     }
 }
@@ -144,7 +147,7 @@ impl Pass for StdPass {
     }
 
     fn qsize(&self) -> usize {
-        self.held.load(Ordering::SeqCst)
+        usize::try_from(self.held.load(Ordering::SeqCst)).unwrap_or(0)
     }
 }
 
