@@ -21,6 +21,12 @@ mod sync {
     pub(crate) use std::sync::PoisonError;
 }
 
+// The point of this module: the very file the shipped queue is built
+// from, compiled a second time against the `sync` above.
+#[allow(
+    clippy::duplicate_mod,
+    reason = "queue.rs is compiled twice on purpose: on std and on shuttle"
+)]
 #[path = "queue.rs"]
 mod queue;
 

@@ -40,7 +40,7 @@ impl Dice {
     pub fn randrange(&mut self, n: u32) -> u32 {
         // The top 32 bits times n, shifted: no modulo bias worth naming
         // for n = 9.
-        ((self.next_u64() >> 32) * u64::from(n) >> 32) as u32
+        (((self.next_u64() >> 32) * u64::from(n)) >> 32) as u32
     }
 
     /// `random.random()`: a float in `[0, 1)`.

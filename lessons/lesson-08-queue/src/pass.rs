@@ -220,11 +220,10 @@ impl MayPass {
     }
 }
 
-// SAFETY-free but worth saying: may's `Receiver` is `Send` and not
-// `Sync`; `recv` takes `&self` and may's channel is multi-consumer, so
-// the eaters each use a clone, made in `receiver()`.
 impl MayPass {
-    /// A receiving end for one eater.
+    /// A receiving end for one eater. may's `Receiver` is `Send` but not
+    /// `Sync`, and its channel is multi-consumer: each eater takes a
+    /// clone rather than sharing one.
     pub fn receiver(&self) -> may::sync::mpmc::Receiver<Order> {
         self.receiver.clone()
     }
