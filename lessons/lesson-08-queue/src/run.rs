@@ -74,6 +74,17 @@ pub enum QueueKind {
     Tokio,
 }
 
+impl QueueKind {
+    /// Every queue, in the order the lesson presents them.
+    pub const ALL: [QueueKind; 5] = [
+        QueueKind::Ours,
+        QueueKind::Std,
+        QueueKind::Crossbeam,
+        QueueKind::May,
+        QueueKind::Tokio,
+    ];
+}
+
 impl fmt::Display for QueueKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = self.to_possible_value().expect("no variant is hidden");
