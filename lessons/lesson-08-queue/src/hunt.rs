@@ -107,6 +107,7 @@ pub fn overfill() {
     threads.push(checked_spawn("eater 1".to_owned(), move || {
         for _ in 0..2 * MEALS {
             eater.get();
+            crate::checked::naive::tell(|| "takes one".to_owned());
         }
     }));
     for thread in threads {
@@ -255,6 +256,19 @@ pub fn replay(scenario: Scenario, schedule: &str) -> Option<String> {
     }));
     let payload = outcome.err()?;
     Some(failure_lines(&shared::panic_message(payload.as_ref())))
+}
+
+/// Replays `schedule` on `scenario` while the naive queues record what
+/// each thread did: the failure (as [`replay`] returns it) and the
+/// steps, one line each, `cook 1: full, waits`. The picture of the
+/// interleaving shuttle found.
+pub fn story(
+    scenario: Scenario,
+    schedule: &str,
+) -> (Option<String>, Vec<String>) {
+    crate::checked::naive::record_story();
+    let failure = replay(scenario, schedule);
+    (failure, crate::checked::naive::take_story())
 }
 
 /// Shuttle's message without the schedule: its first line, and the

@@ -91,6 +91,7 @@ mod sync;
 pub use dice::Dice;
 pub use hunt::{
     Found, Scenario, Strategy, hunt, lost_wakeup, overfill, queue, replay,
+    story,
 };
 pub use measure::{
     CAPACITY, COOKS, EATERS, handoff_ns, items_per_sec, measure,

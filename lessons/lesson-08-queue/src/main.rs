@@ -223,6 +223,13 @@ fn hunt(
     )?;
     shared::outln!("  {}", found.failure)?;
     shared::outln!("schedule: {}", found.schedule)?;
+    let (_, steps) = lesson_08_queue::story(bug, &found.schedule);
+    if !steps.is_empty() {
+        shared::outln!("what each thread did, in the order shuttle ran them:")?;
+        for step in steps {
+            shared::outln!("  {step}")?;
+        }
+    }
     shared::outln!(
         "replay:   cargo run -p lesson-08-queue -- hunt --bug {bug} --replay {}",
         found.schedule

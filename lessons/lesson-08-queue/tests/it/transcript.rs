@@ -74,4 +74,9 @@ fn the_book_s_run_has_the_cooks_lines_a_run_with_its_seed_prints() {
     let (made, eaten) = made_and_eaten(book);
     assert_eq!(made, eaten);
     assert!(book.lines().map(parse).all(|l| l.qsize <= 10));
+    // The chapter points at its first two lines: two meals made, no
+    // eater line yet, and both cooks print 1. An eater took the first
+    // between the second put and its print.
+    let first: Vec<_> = book.lines().take(2).map(parse).collect();
+    assert!(first.iter().all(|l| l.cook && l.qsize == 1), "{first:?}");
 }
