@@ -360,11 +360,11 @@ fn lesson_06(size: Size) -> shared::Result<Row> {
 
 fn lesson_08(size: Size) -> shared::Result<Row> {
     // 200,000 items through a queue of 10 (a tenth of the lesson's own
-    // `measure`) and 20,000 ping-pongs per queue: about a second for all
+    // `measure`) and 10,000 ping-pongs per queue: a few seconds for all
     // five queues.
     let (items, round_trips, rounds) = match size {
         Size::Quick => (2_000, 200, 1),
-        Size::Normal => (200_000, 20_000, 3),
+        Size::Normal => (200_000, 10_000, 3),
     };
     let figures = lesson_08_queue::measure(items, round_trips, rounds);
     let ours = figure(&figures, "items_per_sec_ours")?;

@@ -103,6 +103,7 @@ pub fn overfill() {
             }
         }));
     }
+    // ANCHOR_END: overfill
     let eater = Arc::clone(&queue);
     threads.push(checked_spawn("eater 1".to_owned(), move || {
         for _ in 0..2 * MEALS {
@@ -114,7 +115,6 @@ pub fn overfill() {
         thread.join().expect("a cook or an eater panicked");
     }
 }
-// ANCHOR_END: overfill
 
 /// The same restaurant on the shipped [`Queue`], with room for one, and
 /// `task_done` and `join` as the demo uses them: once the cooks are done,

@@ -223,7 +223,6 @@ fn cook(
 }
 // ANCHOR_END: cook
 
-// ANCHOR: eater
 /// An eater: get, print, sleep, mark the meal done; stop at the stop
 /// value.
 fn eater(
@@ -256,7 +255,6 @@ fn eater(
     }
     task_done(); // the stop value, too
 }
-// ANCHOR_END: eater
 
 /// Checks the numbers a run cannot work with.
 fn check(config: &Config) -> shared::Result<()> {
