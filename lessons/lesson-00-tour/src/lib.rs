@@ -369,7 +369,8 @@ fn lesson_08(size: Size) -> shared::Result<Row> {
     let figures = lesson_08_queue::measure(items, round_trips, rounds);
     let ours = figure(&figures, "items_per_sec_ours")?;
     let crossbeam = figure(&figures, "items_per_sec_crossbeam")?;
-    let handoff = figure(&figures, "handoff_ns_ours")?;
+    let threads = figure(&figures, "handoff_ns_ours")?;
+    let coroutines = figure(&figures, "handoff_ns_may")?;
     Ok(Row {
         lesson: "lesson-08-queue",
         compared: "items/s, 3 cooks 2 eaters",
@@ -379,11 +380,11 @@ fn lesson_08(size: Size) -> shared::Result<Row> {
                 times(crossbeam / ours),
             ),
             format!(
-                "one handoff to a sleeping thread {} vs one item in a busy \
-                 queue {}: {}",
-                human_ns(handoff),
-                human_ns(1e9 / ours),
-                times(handoff * ours / 1e9),
+                "one handoff between threads (our Queue) {} vs between may \
+                 coroutines {}: {}",
+                human_ns(threads),
+                human_ns(coroutines),
+                times(threads / coroutines),
             ),
         ],
         figures,
