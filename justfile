@@ -81,6 +81,7 @@ figures:
     cargo run --release -p lesson-05-io-models -- servers --model epoll --svg book/src/figures/05-server-epoll.svg
     cargo run --release -p lesson-06-event-loop -- gevent --scale 0.1 --svg book/src/figures/06-gevent-runtime.svg
     cargo run --release -p lesson-06-event-loop -- slow --svg book/src/figures/06-echo-slow-clients.svg
+    cargo run --release -p lesson-08-queue -- --seed 1 --svg book/src/figures/08-restaurant.svg && cargo run --release -p lesson-08-queue -- --seed 2 --meals 24 --capacity 3 --cook-scale 0.02 --eat-scale 0.2 --lang en --svg book/src/figures/08-slow-eaters.svg
 
 # Run what CI runs: fmt check, clippy, tests.
 ci:

@@ -14,6 +14,9 @@
 //!   and async.
 //! - `echo.rs` (lessons 05 and 06): echo round trips per second for each
 //!   server model, ours and tokio's.
+//! - `queue.rs` (lesson 08): items per second through a queue of 10
+//!   with 3 cooks and 2 eaters, and one handoff, for our `Queue`, std,
+//!   crossbeam, may and tokio.
 //! - `trace.rs` (`shared`): what recording one event on a trace costs, so
 //!   the timelines can be trusted not to distort what they show.
 //!

@@ -105,6 +105,11 @@ pub fn stops() -> Vec<Stop> {
             title: "lesson 06: echo on our runtime and tokio",
             run: lesson_06,
         },
+        Stop {
+            number: 8,
+            title: "lesson 08: cooks and eaters on five queues",
+            run: lesson_08,
+        },
     ]
 }
 
@@ -349,6 +354,39 @@ fn lesson_06(size: Size) -> shared::Result<Row> {
             ours,
             times(tokio / ours),
         )],
+        figures,
+    })
+}
+
+fn lesson_08(size: Size) -> shared::Result<Row> {
+    // 200,000 items through a queue of 10 (a tenth of the lesson's own
+    // `measure`) and 10,000 ping-pongs per queue: a few seconds for all
+    // five queues.
+    let (items, round_trips, rounds) = match size {
+        Size::Quick => (2_000, 200, 1),
+        Size::Normal => (200_000, 10_000, 3),
+    };
+    let figures = lesson_08_queue::measure(items, round_trips, rounds);
+    let ours = figure(&figures, "items_per_sec_ours")?;
+    let crossbeam = figure(&figures, "items_per_sec_crossbeam")?;
+    let threads = figure(&figures, "handoff_ns_ours")?;
+    let coroutines = figure(&figures, "handoff_ns_may")?;
+    Ok(Row {
+        lesson: "lesson-08-queue",
+        compared: "items/s, 3 cooks 2 eaters",
+        ratios: vec![
+            format!(
+                "crossbeam {crossbeam:.0} vs our Queue {ours:.0} items/s: {}",
+                times(crossbeam / ours),
+            ),
+            format!(
+                "one handoff between threads (our Queue) {} vs between may \
+                 coroutines {}: {}",
+                human_ns(threads),
+                human_ns(coroutines),
+                times(threads / coroutines),
+            ),
+        ],
         figures,
     })
 }
