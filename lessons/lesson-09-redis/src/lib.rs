@@ -58,9 +58,13 @@ pub mod analyse;
 pub mod async_batch;
 pub mod async_fixed;
 pub mod connect;
+pub mod listen;
 pub mod pool;
 pub mod run;
 pub mod sync_model;
+pub mod web;
+
+pub mod demo;
 
 pub use analyse::Pace;
 pub use run::{Consume, Model, Report, consume};

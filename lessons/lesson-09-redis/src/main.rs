@@ -1,5 +1,7 @@
-//! Lesson 09 CLI: `consume` (the course's three consumer models and the
-//! fixed one).
+//! Lesson 09 CLI: with no arguments, the course's message-queue demo in
+//! one process (both listeners, the web front, siege on both routes);
+//! `consume` (the course's three consumer models and the fixed one),
+//! `listen`, `web` and `siege` to run the demo in three terminals.
 
 use std::process::ExitCode;
 
@@ -31,6 +33,49 @@ enum Command {
         #[command(flatten)]
         timeline: TimelineArgs,
     },
+    /// The course's listeners: `Task get <item>` for each message.
+    Listen {
+        /// `list` pops task:prodcons:queue; `pubsub` subscribes to
+        /// task:pubsub:channel.
+        #[arg(long, value_enum, default_value_t = Mode::List)]
+        mode: Mode,
+        /// Stop after this many messages.
+        #[arg(long, default_value_t = 50, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000))]
+        count: usize,
+        /// Stop when no message comes for this long (seconds).
+        #[arg(long, default_value_t = 60.0, allow_negative_numbers = true, value_parser = idle)]
+        idle: f64,
+    },
+    /// The course's Flask front: `/`, `/prodcons`, `/pubsub`, until Ctrl-C.
+    Web {
+        /// The port on 127.0.0.1 (Flask's 5000).
+        #[arg(long, default_value_t = 5000, allow_negative_numbers = true)]
+        port: u16,
+    },
+    /// `siege -c C -r R http://127.0.0.1:PORT/PATH` against `web`.
+    Siege {
+        /// The web front's port.
+        #[arg(long, default_value_t = 5000, allow_negative_numbers = true)]
+        port: u16,
+        /// The route.
+        #[arg(long, default_value = "/prodcons")]
+        path: String,
+        /// Clients at once.
+        #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000))]
+        concurrency: usize,
+        /// Requests per client.
+        #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=100_000))]
+        repetitions: usize,
+    },
+}
+
+/// Which listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    /// `BLPOP` on the list.
+    List,
+    /// `SUBSCRIBE` to the channel.
+    Pubsub,
 }
 
 /// The messages and the work per message.
@@ -78,7 +123,17 @@ fn idle(text: &str) -> Result<f64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => Err("give a subcommand".into()),
+        None => demo(),
+        Some(Command::Listen { mode, count, idle }) => {
+            listen(mode, count, idle)
+        }
+        Some(Command::Web { port }) => web(port),
+        Some(Command::Siege {
+            port,
+            path,
+            concurrency,
+            repetitions,
+        }) => siege(port, &path, concurrency, repetitions),
         Some(Command::Consume {
             model,
             work,
@@ -114,4 +169,91 @@ fn consume(
         work.messages, work.scale
     );
     timeline.show(&trace, &title)
+}
+
+fn demo() -> shared::Result<()> {
+    let redis = RedisServer::connect_or_start()?;
+    let out = Transcript::stdout();
+    let report =
+        lesson_09_redis::demo::run(redis.url(), &Default::default(), &out)?;
+    for (path, siege) in report {
+        outln!(
+            "siege -c10 -r5 {path}: {} redirected, {} failed, {:.2} s",
+            siege.redirected,
+            siege.failed,
+            siege.elapsed.as_secs_f64()
+        )?;
+    }
+    Ok(())
+}
+
+fn listen(mode: Mode, count: usize, idle: f64) -> shared::Result<()> {
+    use lesson_09_redis::listen::{Names, listen_list, listen_pubsub};
+    let redis = RedisServer::connect_or_start()?;
+    let names = Names::default();
+    let idle = std::time::Duration::from_secs_f64(idle);
+    let (trace, out) = (Trace::disabled(), Transcript::stdout());
+    let lane = trace.lane("listener");
+    match mode {
+        Mode::List => {
+            listen_list(redis.url(), &names.queue, count, idle, &out, &lane)
+        }
+        Mode::Pubsub => listen_pubsub(
+            redis.url(),
+            &names.channel,
+            count,
+            idle,
+            &out,
+            &lane,
+            || (),
+        ),
+    }
+}
+
+fn web(port: u16) -> shared::Result<()> {
+    let redis = RedisServer::connect_or_start()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(lesson_09_redis::web::serve(
+        redis.url(),
+        port,
+        Default::default(),
+        |addr| {
+            let _ =
+                outln!("serving the front on http://{addr}/ (Ctrl-C stops it)");
+        },
+    ))
+}
+
+fn siege(
+    port: u16,
+    path: &str,
+    concurrency: usize,
+    repetitions: usize,
+) -> shared::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let siege = runtime.block_on(lesson_09_redis::web::siege(
+        addr,
+        path,
+        concurrency,
+        repetitions,
+    ));
+    outln!(
+        "siege -c{concurrency} -r{repetitions} {path}: {} redirected, {} failed, {:.2} s",
+        siege.redirected,
+        siege.failed,
+        siege.elapsed.as_secs_f64()
+    )?;
+    if siege.failed > 0 {
+        return Err(format!(
+            "{} requests failed: is `web --port {port}` running?",
+            siege.failed
+        )
+        .into());
+    }
+    Ok(())
 }

@@ -5,4 +5,6 @@
 mod common;
 mod consume;
 mod errors;
+mod listen;
 mod pitfalls;
+mod web;
