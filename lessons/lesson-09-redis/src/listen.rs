@@ -100,9 +100,9 @@ pub fn listen_pubsub(
 pub fn publish(url: &str, channel: &str, data: &str) -> shared::Result<usize> {
     let mut redis = client(url)?
         .get_connection_with_timeout(crate::connect::CONNECT_PATIENCE)?;
-    Ok(redis::cmd("PUBLISH")
+    redis::cmd("PUBLISH")
         .arg(channel)
         .arg(data)
         .query(&mut redis)
-        .map_err(lost)?)
+        .map_err(lost)
 }
