@@ -60,6 +60,7 @@ pub mod async_fixed;
 pub mod connect;
 pub mod listen;
 pub mod pool;
+pub mod reliable;
 pub mod run;
 pub mod sync_model;
 pub mod web;

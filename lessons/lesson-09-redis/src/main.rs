@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use clap::builder::RangedI64ValueParser;
 use clap::{Parser, Subcommand};
+use std::time::Duration;
+
+use lesson_09_redis::reliable::{Queue, Reliable, Take};
 use lesson_09_redis::{Consume, Model, Pace};
 use shared::outln;
 use shared::render::TimelineArgs;
@@ -45,6 +48,36 @@ enum Command {
         /// Stop when no message comes for this long (seconds).
         #[arg(long, default_value_t = 60.0, allow_negative_numbers = true, value_parser = idle)]
         idle: f64,
+    },
+    /// The reliable queue: consumer processes take with BLMOVE, ack with
+    /// LREM, and a reaper returns what a dead consumer held.
+    Reliable {
+        /// Consumer processes.
+        #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=64))]
+        consumers: usize,
+        /// Messages pushed first.
+        #[arg(long, default_value_t = 12, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000))]
+        messages: usize,
+        /// How consumers take: blmove (at least once) or brpop (at most
+        /// once).
+        #[arg(long, value_enum, default_value_t = Take::Blmove)]
+        take: Take,
+        /// The work per message, in milliseconds.
+        #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<u64>::new().range(0..=60_000))]
+        analyse_ms: u64,
+        /// How long a message may sit in `processing` before the reaper
+        /// returns it, in milliseconds.
+        #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<u64>::new().range(10..=600_000))]
+        visibility_ms: u64,
+        /// SIGKILL the first consumer that takes a message, mid-task.
+        #[arg(long)]
+        kill_one: bool,
+        /// Be one consumer process (what `reliable` spawns).
+        #[arg(long)]
+        worker: bool,
+        /// The source list (`NAME:processing` and `NAME:done` beside it).
+        #[arg(long, default_value = "jobs")]
+        queue: String,
     },
     /// The course's Flask front: `/`, `/prodcons`, `/pubsub`, until Ctrl-C.
     Web {
@@ -128,6 +161,33 @@ fn main() -> ExitCode {
             listen(mode, count, idle)
         }
         Some(Command::Web { port }) => web(port),
+        Some(Command::Reliable {
+            consumers,
+            messages,
+            take,
+            analyse_ms,
+            visibility_ms,
+            kill_one,
+            worker,
+            queue,
+        }) => {
+            let run = Reliable {
+                url: String::new(),
+                queue: Queue::named(&queue),
+                messages,
+                consumers,
+                take,
+                pace: Pace::analyse_only(Duration::from_millis(analyse_ms)),
+                visibility: Duration::from_millis(visibility_ms),
+                kill_one,
+                patience: Duration::from_secs(600),
+            };
+            if worker {
+                reliable_worker(run)
+            } else {
+                reliable(run)
+            }
+        }
         Some(Command::Siege {
             port,
             path,
@@ -254,6 +314,45 @@ fn siege(
             siege.failed
         )
         .into());
+    }
+    Ok(())
+}
+
+/// One consumer: the server at REDIS_URL (the parent passes its own).
+fn reliable_worker(run: Reliable) -> shared::Result<()> {
+    let url = std::env::var("REDIS_URL")
+        .map_err(|_| "a worker needs REDIS_URL (reliable sets it)")?;
+    lesson_09_redis::reliable::worker(
+        &url,
+        &run.queue,
+        run.take,
+        run.pace,
+        Duration::from_secs(30),
+        &Transcript::stdout(),
+    )
+}
+
+fn reliable(mut run: Reliable) -> shared::Result<()> {
+    let redis = RedisServer::connect_or_start()?;
+    run.url = redis.url().to_owned();
+    let exe = std::env::current_exe()?;
+    let out = Transcript::stdout();
+    let outcome =
+        lesson_09_redis::reliable::run(&exe, &run, &out, &Trace::disabled())?;
+    outln!(
+        "{} messages: {} processed, {} duplicates, {} lost {:?}, {} requeued by the reaper",
+        run.messages,
+        outcome.processed,
+        outcome.duplicates,
+        outcome.lost.len(),
+        outcome.lost,
+        outcome.requeued
+    )?;
+    if let Some((pid, message)) = &outcome.killed {
+        outln!(
+            "worker {pid} was killed holding {message}; completed by {:?}",
+            outcome.rescued_by
+        )?;
     }
     Ok(())
 }

@@ -7,4 +7,5 @@ mod consume;
 mod errors;
 mod listen;
 mod pitfalls;
+mod reliable;
 mod web;
