@@ -39,7 +39,12 @@ fn a_killed_brpop_consumer_loses_its_message() {
     )
     .unwrap();
     let (pid, message) = outcome.killed.clone().expect("a consumer was killed");
-    assert_eq!(outcome.lost, [message.clone()], "{:?}", out.lines());
+    assert_eq!(
+        outcome.lost,
+        std::slice::from_ref(&message),
+        "{:?}",
+        out.lines()
+    );
     assert_eq!(outcome.processed, 5);
     assert!(outcome.rescued_by.is_empty());
     assert!(
