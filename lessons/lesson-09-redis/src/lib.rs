@@ -59,6 +59,7 @@ pub mod async_batch;
 pub mod async_fixed;
 pub mod connect;
 pub mod listen;
+pub mod measure;
 pub mod pool;
 pub mod reliable;
 pub mod run;
@@ -68,4 +69,5 @@ pub mod web;
 pub mod demo;
 
 pub use analyse::Pace;
+pub use measure::{Sizes, measure};
 pub use run::{Consume, Model, Report, consume};

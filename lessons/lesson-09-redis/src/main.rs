@@ -79,6 +79,15 @@ enum Command {
         #[arg(long, default_value = "jobs")]
         queue: String,
     },
+    /// Every figure: `name=value unit` lines.
+    Measure {
+        /// Messages per drain and pub/sub run.
+        #[arg(long, default_value_t = 100_000, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=10_000_000))]
+        drain: usize,
+        /// Messages per scale-out run (0: no scale-out).
+        #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(0..=1_000_000))]
+        scaleout: usize,
+    },
     /// The course's Flask front: `/`, `/prodcons`, `/pubsub`, until Ctrl-C.
     Web {
         /// The port on 127.0.0.1 (Flask's 5000).
@@ -161,6 +170,7 @@ fn main() -> ExitCode {
             listen(mode, count, idle)
         }
         Some(Command::Web { port }) => web(port),
+        Some(Command::Measure { drain, scaleout }) => measure(drain, scaleout),
         Some(Command::Reliable {
             consumers,
             messages,
@@ -354,5 +364,14 @@ fn reliable(mut run: Reliable) -> shared::Result<()> {
             outcome.rescued_by
         )?;
     }
+    Ok(())
+}
+
+fn measure(drain: usize, scaleout: usize) -> shared::Result<()> {
+    let redis = RedisServer::connect_or_start()?;
+    let exe = std::env::current_exe()?;
+    let sizes = lesson_09_redis::Sizes { drain, scaleout };
+    let figures = lesson_09_redis::measure(redis.url(), sizes, Some(&exe))?;
+    shared::print_figures(&figures);
     Ok(())
 }

@@ -326,7 +326,9 @@ fn watch(
     let start = Instant::now();
     let settle = run.pace.analyse * 2 + run.visibility;
     let (mut last_done, mut quiet_since) = (0, Instant::now());
-    let period = (run.visibility / 4).max(Duration::from_millis(5));
+    // Often enough to end the run promptly and reap on time.
+    let period = (run.visibility / 4)
+        .clamp(Duration::from_millis(1), Duration::from_millis(10));
     loop {
         requeued += reaper.sweep(redis, queue)?.len();
         let done: Vec<String> = redis::cmd("LRANGE")

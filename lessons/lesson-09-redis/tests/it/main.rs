@@ -6,6 +6,7 @@ mod common;
 mod consume;
 mod errors;
 mod listen;
+mod measure;
 mod pitfalls;
 mod reliable;
 mod web;
