@@ -105,7 +105,24 @@ pub fn stops() -> Vec<Stop> {
             title: "lesson 06: echo on our runtime and tokio",
             run: lesson_06,
         },
+        Stop {
+            number: 9,
+            title: "lesson 09: Redis consumers and drains",
+            run: lesson_09,
+        },
     ]
+}
+
+impl Stop {
+    /// Whether the tour runs this stop here, or the line it prints
+    /// instead (a broker lesson without its server: see [`brokers`]).
+    pub fn decision(&self) -> brokers::Decision {
+        brokers::decide(
+            self.title.split(':').next().unwrap_or(self.title),
+            brokers::needed_by(self.number),
+            brokers::on_this_machine,
+        )
+    }
 }
 
 /// Looks a figure up by name; a missing figure is a bug in the lesson's
@@ -349,6 +366,46 @@ fn lesson_06(size: Size) -> shared::Result<Row> {
             ours,
             times(tokio / ours),
         )],
+        figures,
+    })
+}
+
+fn lesson_09(size: Size) -> shared::Result<Row> {
+    // The four consumer models (20 messages each: 3.3 s at the lesson's
+    // scale, a tenth of that in the quick tour) and 100,000 messages per
+    // drain; the scale-out, which spawns the lesson's binary, is left to
+    // `cargo run --release -p lesson-09-redis -- measure`.
+    let sizes = match size {
+        Size::Quick => lesson_09_redis::Sizes {
+            drain: 1_000,
+            scaleout: 0,
+            scale: 0.005,
+        },
+        Size::Normal => lesson_09_redis::Sizes {
+            scaleout: 0,
+            ..lesson_09_redis::Sizes::NORMAL
+        },
+    };
+    let redis = shared::services::RedisServer::connect_or_start()?;
+    let figures = lesson_09_redis::measure(redis.url(), sizes, None)?;
+    let batch = figure(&figures, "total_s_async_batch")?;
+    let fixed = figure(&figures, "total_s_async")?;
+    let brpop = figure(&figures, "drain_msgs_per_sec_brpop")?;
+    let batched = figure(&figures, "drain_msgs_per_sec_batched")?;
+    Ok(Row {
+        lesson: "lesson-09-redis",
+        compared: "consume a Redis list",
+        ratios: vec![
+            format!(
+                "course's async-batch {batch:.2} s vs fixed async {fixed:.2} \
+                 s: {}",
+                times(batch / fixed),
+            ),
+            format!(
+                "RPOP 1000 {batched:.0} vs one BRPOP each {brpop:.0} msg/s: {}",
+                times(batched / brpop),
+            ),
+        ],
         figures,
     })
 }

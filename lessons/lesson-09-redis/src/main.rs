@@ -370,7 +370,11 @@ fn reliable(mut run: Reliable) -> shared::Result<()> {
 fn measure(drain: usize, scaleout: usize) -> shared::Result<()> {
     let redis = RedisServer::connect_or_start()?;
     let exe = std::env::current_exe()?;
-    let sizes = lesson_09_redis::Sizes { drain, scaleout };
+    let sizes = lesson_09_redis::Sizes {
+        drain,
+        scaleout,
+        ..lesson_09_redis::Sizes::NORMAL
+    };
     let figures = lesson_09_redis::measure(redis.url(), sizes, Some(&exe))?;
     shared::print_figures(&figures);
     Ok(())

@@ -1,7 +1,8 @@
 //! Lesson 09's `measure`: the consumer models' totals, drain rates, pub/sub
 //! and the scale-out over consumer processes, as `name=value unit` lines.
 //!
-//! - `total_s_<model>`: 20 messages at scale 0.05 (an analysis is
+//! - `total_s_<model>`: 20 messages at scale 0.05 (the tour's quick run:
+//!   0.005) (an analysis is
 //!   100 ms, a callback 50 ms), from the first pop to the last result.
 //!   The ideal, from the models' structure: sync 20 × 0.1 = 2.0 s; pool
 //!   20 × 0.15 / 4 = 0.75 s; async-batch 4 batches × 0.1 = 0.40 s; async
@@ -36,6 +37,8 @@ pub struct Sizes {
     pub drain: usize,
     /// Messages per scale-out run; 0 skips the scale-out.
     pub scaleout: usize,
+    /// The consumer models' scale (0.05: an analysis is 100 ms).
+    pub scale: f64,
 }
 
 impl Sizes {
@@ -43,6 +46,7 @@ impl Sizes {
     pub const NORMAL: Sizes = Sizes {
         drain: 100_000,
         scaleout: 200,
+        scale: 0.05,
     };
 }
 
@@ -57,6 +61,8 @@ pub fn measure(
     for model in Model::ALL {
         let mut cfg = Consume::new(url);
         cfg.queue = "lesson09:measure:models".to_owned();
+        cfg.pace = Pace::scaled(sizes.scale);
+        cfg.heartbeat = crate::run::HEARTBEAT.mul_f64(sizes.scale);
         let report =
             consume(model, &cfg, &Trace::disabled(), &Transcript::quiet())?;
         let name = format!("total_s_{}", model.name().replace('-', "_"));

@@ -51,3 +51,24 @@ fn a_full_disk_is_one_error_line_and_status_1() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_broker_stop_without_its_server_is_one_skip_line() {
+    // No REDIS_URL, and no redis-server to find on PATH (nor in the
+    // sbin folders, where Debian does not put it).
+    let output = Command::new(TOUR)
+        .args(["--quick", "--only", "9"])
+        .env("PATH", "/nonexistent")
+        .env_remove("REDIS_URL")
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("lesson 09            skipped: needs Redis;"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("REDIS_URL"), "{stderr}");
+}
