@@ -528,7 +528,12 @@ mod tests {
 
     #[test]
     fn every_stop_runs_at_quick_size_and_gives_figures() {
-        for stop in stops() {
+        // A broker stop without its server is skipped (`brokers`); under
+        // `cargo xtask test` every server can be had, so every stop runs.
+        let run = stops()
+            .into_iter()
+            .filter(|stop| stop.decision() == brokers::Decision::Run);
+        for stop in run {
             let row = (stop.run)(Size::Quick).unwrap();
             assert!(!row.figures.is_empty(), "{} gave no figures", stop.title);
             for f in &row.figures {
