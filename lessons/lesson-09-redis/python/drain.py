@@ -29,7 +29,7 @@ def push(cli):
 
 def brpop(cli):
     drained = 0
-    while cli.brpop(QUEUE, 0.01) is not None:
+    while drained < COUNT and cli.brpop(QUEUE, 0.01) is not None:
         drained += 1
     return drained
 
@@ -45,12 +45,13 @@ def batched(cli):
 
 def reliable_one(cli):
     drained = 0
-    while True:
+    while drained < COUNT:
         message = cli.blmove(QUEUE, PROCESSING, 0.01, "RIGHT", "LEFT")
         if message is None:
             return drained
         cli.lrem(PROCESSING, 1, message)
         drained += 1
+    return drained
 
 
 def main():

@@ -69,5 +69,5 @@ pub mod web;
 pub mod demo;
 
 pub use analyse::Pace;
-pub use measure::{Sizes, measure};
+pub use measure::{Drain, Sizes, measure};
 pub use run::{Consume, Model, Report, consume};

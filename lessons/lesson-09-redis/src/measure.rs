@@ -70,15 +70,11 @@ pub fn measure(
     }
     let mut redis = sync_connection(url)?;
     let queue = Queue::named("lesson09:measure:drain");
-    for (name, drain) in [
-        ("drain_msgs_per_sec_brpop", drain_brpop as Drain),
-        ("drain_msgs_per_sec_batched", drain_batched),
-        ("drain_msgs_per_sec_reliable_one", drain_reliable_one),
-        ("drain_msgs_per_sec_reliable", drain_reliable),
-    ] {
+    for drain in Drain::ALL {
+        let name = format!("drain_msgs_per_sec_{}", drain.name());
         push(&mut redis, &queue, sizes.drain)?;
         let start = Instant::now();
-        let drained = drain(&mut redis, &queue)?;
+        let drained = drain.run(&mut redis, &queue, sizes.drain)?;
         let rate = drained as f64 / start.elapsed().as_secs_f64();
         if drained != sizes.drain {
             return Err(format!("{name}: drained {drained}").into());
@@ -121,11 +117,59 @@ pub fn measure(
     Ok(figures)
 }
 
-type Drain = fn(&mut redis::Connection, &Queue) -> shared::Result<usize>;
+/// The ways `measure` drains a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drain {
+    /// One `BRPOP` per message.
+    Brpop,
+    /// `RPOP key 1000`.
+    Batched,
+    /// `BLMOVE` + `LREM` per message.
+    ReliableOne,
+    /// 100 `LMOVE`s, then 100 `LREM`s, each in one pipeline.
+    Reliable,
+}
+
+impl Drain {
+    /// Every way, in `measure`'s order.
+    pub const ALL: [Drain; 4] = [
+        Drain::Brpop,
+        Drain::Batched,
+        Drain::ReliableOne,
+        Drain::Reliable,
+    ];
+
+    /// The figure's suffix: `drain_msgs_per_sec_<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Drain::Brpop => "brpop",
+            Drain::Batched => "batched",
+            Drain::ReliableOne => "reliable_one",
+            Drain::Reliable => "reliable",
+        }
+    }
+
+    /// Pops the queue's source until `count` are popped or it is empty:
+    /// how many it popped. (The blocking pops stop at `count`, so the
+    /// timing does not include a last wait on the empty list.)
+    pub fn run(
+        self,
+        redis: &mut redis::Connection,
+        queue: &Queue,
+        count: usize,
+    ) -> shared::Result<usize> {
+        match self {
+            Drain::Brpop => drain_brpop(redis, queue, count),
+            Drain::Batched => drain_batched(redis, queue),
+            Drain::ReliableOne => drain_reliable_one(redis, queue, count),
+            Drain::Reliable => drain_reliable(redis, queue),
+        }
+    }
+}
 
 /// Empties the queue's lists and pushes `count` messages, 1,000 per
 /// `LPUSH`.
-fn push(
+pub fn push(
     redis: &mut redis::Connection,
     queue: &Queue,
     count: usize,
@@ -150,14 +194,18 @@ fn push(
 fn drain_brpop(
     redis: &mut redis::Connection,
     queue: &Queue,
+    count: usize,
 ) -> shared::Result<usize> {
     let mut drained = 0;
-    while let Some((_, _message)) = redis::cmd("BRPOP")
-        .arg(&queue.source)
-        .arg(0.01)
-        .query::<Option<(String, String)>>(redis)
-        .map_err(lost)?
-    {
+    while drained < count {
+        let popped: Option<(String, String)> = redis::cmd("BRPOP")
+            .arg(&queue.source)
+            .arg(0.01)
+            .query(redis)
+            .map_err(lost)?;
+        if popped.is_none() {
+            break;
+        }
         drained += 1;
     }
     Ok(drained)
@@ -185,10 +233,14 @@ fn drain_batched(
 fn drain_reliable_one(
     redis: &mut redis::Connection,
     queue: &Queue,
+    count: usize,
 ) -> shared::Result<usize> {
     let mut drained = 0;
     let idle = Duration::from_millis(10);
-    while let Some(message) = crate::reliable::take(redis, queue, idle)? {
+    while drained < count {
+        let Some(message) = crate::reliable::take(redis, queue, idle)? else {
+            break;
+        };
         crate::reliable::ack(redis, queue, &message)?;
         drained += 1;
     }
