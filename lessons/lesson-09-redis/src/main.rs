@@ -135,6 +135,10 @@ struct Work {
     /// Give up when the list stays empty this long (seconds).
     #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = idle)]
     idle: f64,
+    /// Push one message every MS milliseconds while consuming, instead of
+    /// all of them first: the pops wait for the producer.
+    #[arg(long, value_name = "MS", allow_negative_numbers = true, conflicts_with = "no_fill", value_parser = RangedI64ValueParser::<u64>::new().range(1..=60_000))]
+    trickle_ms: Option<u64>,
     /// The async model's bound on analyses in flight.
     #[arg(long, default_value_t = 64, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=100_000))]
     in_flight: usize,
@@ -224,8 +228,9 @@ fn consume(
     cfg.pace = Pace::scaled(work.scale);
     cfg.heartbeat = lesson_09_redis::run::HEARTBEAT.mul_f64(work.scale);
     cfg.fill = !work.no_fill;
-    cfg.idle = std::time::Duration::from_secs_f64(work.idle);
+    cfg.idle = Duration::from_secs_f64(work.idle);
     cfg.in_flight = work.in_flight;
+    cfg.trickle = work.trickle_ms.map(Duration::from_millis);
     let trace = Trace::recording(timeline.wanted());
     let out = Transcript::stdout();
     let report = lesson_09_redis::consume(model, &cfg, &trace, &out)?;

@@ -80,6 +80,10 @@ pub struct Consume {
     pub in_flight: usize,
     /// The heartbeat's period in the async models.
     pub heartbeat: Duration,
+    /// With `fill`: push one message every `trickle` from a producer
+    /// thread while the model runs, instead of all of them first, so the
+    /// pops have to wait.
+    pub trickle: Option<Duration>,
 }
 
 impl Consume {
@@ -96,6 +100,7 @@ impl Consume {
             idle: Duration::from_secs(5),
             in_flight: 64,
             heartbeat: HEARTBEAT.mul_f64(scale),
+            trickle: None,
         }
     }
 }
@@ -150,9 +155,12 @@ pub fn consume(
     trace: &Trace,
     out: &Transcript,
 ) -> shared::Result<Report> {
-    if cfg.fill {
-        let mut redis = sync_connection(&cfg.url)?;
-        fill(&mut redis, &cfg.queue, &numbered(cfg.messages))?;
+    let mut redis = sync_connection(&cfg.url)?;
+    let messages = numbered(cfg.messages);
+    match (cfg.fill, cfg.trickle) {
+        (true, None) => fill(&mut redis, &cfg.queue, &messages)?,
+        (true, Some(_)) => fill(&mut redis, &cfg.queue, &[])?,
+        (false, _) => {}
     }
     let run = Progress {
         trace: trace.clone(),
@@ -160,12 +168,31 @@ pub fn consume(
         results: Mutex::new(Vec::new()),
     };
     let start = Instant::now();
-    match model {
-        Model::Sync => sync_model::consume(cfg, &run)?,
-        Model::Pool => pool::consume(cfg, &run)?,
-        Model::AsyncBatch => async_batch::consume(cfg, &run)?,
-        Model::Async => async_fixed::consume(cfg, &run)?,
-    }
+    std::thread::scope(|scope| {
+        if let (true, Some(gap)) = (cfg.fill, cfg.trickle) {
+            let lane = trace.lane("producer");
+            scope.spawn(move || {
+                for message in messages {
+                    std::thread::sleep(gap);
+                    lane.mark(format!("push {message}"));
+                    let pushed = redis::cmd("LPUSH")
+                        .arg(&cfg.queue)
+                        .arg(message)
+                        .query::<()>(&mut redis);
+                    if pushed.is_err() {
+                        // The consumer sees the same failure and says so.
+                        break;
+                    }
+                }
+            });
+        }
+        match model {
+            Model::Sync => sync_model::consume(cfg, &run),
+            Model::Pool => pool::consume(cfg, &run),
+            Model::AsyncBatch => async_batch::consume(cfg, &run),
+            Model::Async => async_fixed::consume(cfg, &run),
+        }
+    })?;
     Ok(Report {
         model,
         elapsed: start.elapsed(),
