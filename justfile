@@ -81,6 +81,12 @@ figures:
     cargo run --release -p lesson-05-io-models -- servers --model epoll --svg book/src/figures/05-server-epoll.svg
     cargo run --release -p lesson-06-event-loop -- gevent --scale 0.1 --svg book/src/figures/06-gevent-runtime.svg
     cargo run --release -p lesson-06-event-loop -- slow --svg book/src/figures/06-echo-slow-clients.svg
+    cargo run --release -p lesson-09-redis -- consume --model sync --svg book/src/figures/09-sync.svg
+    cargo run --release -p lesson-09-redis -- consume --model pool --svg book/src/figures/09-pool.svg
+    cargo run --release -p lesson-09-redis -- consume --model async-batch --svg book/src/figures/09-async-batch.svg
+    cargo run --release -p lesson-09-redis -- consume --model async --svg book/src/figures/09-async.svg
+    cargo run --release -p lesson-09-redis -- consume --model async-batch --messages 10 --trickle-ms 30 --svg book/src/figures/09-async-batch-trickle.svg
+    cargo run --release -p lesson-09-redis -- consume --model async --messages 10 --trickle-ms 30 --svg book/src/figures/09-async-trickle.svg
 
 # Run what CI runs: fmt check, clippy, tests.
 ci:

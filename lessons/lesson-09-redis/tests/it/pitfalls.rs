@@ -1,6 +1,7 @@
 //! What redis-rs 1.x does to a blocking consumer, checked: the async
-//! connection's default response timeout, and a blocking command holding
-//! up a shared multiplexed connection.
+//! connection's default response timeout, a blocking command holding up a
+//! shared multiplexed connection, and the typed `blmpop` helper that fails
+//! to decode a batch the server has already popped.
 
 use std::time::Duration;
 
@@ -77,4 +78,32 @@ fn a_blocking_pop_holds_up_every_command_on_its_connection() {
         pop.await.unwrap();
         assert_eq!(*order.lock().unwrap(), ["brpop", "ping"]);
     });
+}
+
+#[test]
+#[ignore = "needs Redis: cargo xtask test runs it"]
+fn the_typed_blmpop_helper_loses_the_batch_it_cannot_decode() {
+    use redis::{Direction, TypedCommands};
+    let server = redis();
+    let queue = key("blmpop");
+    let mut redis = crate::common::connection(server.url());
+    redis.rpush(&queue, &["a", "b", "c"]).unwrap();
+    // The helper's reply type is `Option<[String; 2]>`; the server
+    // answers `[key, [items]]`. Decoding fails after the pop.
+    let typed = redis.blmpop(1.0, 1, &queue, Direction::Left, 2);
+    let error = typed.expect_err("the typed helper cannot decode the batch");
+    assert_eq!(error.kind(), redis::ErrorKind::Parse, "{error}");
+    let left = redis.lrange(&queue, 0, -1).unwrap();
+    assert_eq!(left, ["c"], "a and b were popped, and are gone");
+    // The untyped command, decoded as what the server sends, is fine.
+    let popped: Option<(String, Vec<String>)> = redis::cmd("BLMPOP")
+        .arg(1.0)
+        .arg(1)
+        .arg(&queue)
+        .arg("LEFT")
+        .arg("COUNT")
+        .arg(2)
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(popped, Some((queue.clone(), vec!["c".to_owned()])));
 }
