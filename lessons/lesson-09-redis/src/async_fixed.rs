@@ -30,7 +30,7 @@ pub fn consume(cfg: &Consume, run: &Progress) -> shared::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let mut redis = async_connection(&cfg.url).await?;
+        let mut redis = async_connection(&cfg.url, cfg.idle).await?;
         let _beating =
             tokio::spawn(heartbeat(run.trace.lane("heartbeat"), cfg.heartbeat));
         let main = run.trace.lane("main");

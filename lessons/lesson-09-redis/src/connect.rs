@@ -7,8 +7,10 @@
 //!
 //! - An async connection gives up on any reply after 500 ms by default,
 //!   and a `BRPOP` that waits longer than that fails with a timeout error
-//!   although nothing is wrong: [`async_connection`] turns the response
-//!   timeout off.
+//!   although nothing is wrong: [`async_connection`] sets the response
+//!   timeout longer than the longest pop instead. (Off altogether, a
+//!   server that vanishes without closing the socket would leave the pop
+//!   waiting for ever.)
 //! - A multiplexed async connection sends every command of every clone
 //!   down one socket, and Redis answers them in order: while a `BRPOP`
 //!   waits on it, every other command on it waits too. So each blocking
@@ -39,15 +41,16 @@ pub fn sync_connection(url: &str) -> shared::Result<redis::Connection> {
 }
 
 // ANCHOR: async_connection
-/// An async connection for a blocking consumer: its own socket, and no
-/// response timeout (redis-rs's default, 500 ms, would fail every
-/// `BRPOP` that waits longer).
+/// An async connection for a blocking consumer: its own socket, and a
+/// response timeout longer than its longest pop, `idle` (redis-rs's
+/// default, 500 ms, fails every `BRPOP` that waits longer).
 pub async fn async_connection(
     url: &str,
+    idle: Duration,
 ) -> shared::Result<redis::aio::MultiplexedConnection> {
     let config = redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(CONNECT_PATIENCE))
-        .set_response_timeout(None);
+        .set_response_timeout(Some(idle + CONNECT_PATIENCE));
     client(url)?
         .get_multiplexed_async_connection_with_config(&config)
         .await

@@ -33,9 +33,12 @@ fn a_default_async_connection_fails_a_pop_that_waits() {
         let error = popped.expect_err("the default connection times out");
         assert!(error.is_timeout(), "{error}");
         // The lesson's connection waits the pop's own 1 s, then gets nil.
-        let mut ours = lesson_09_redis::connect::async_connection(server.url())
-            .await
-            .unwrap();
+        let mut ours = lesson_09_redis::connect::async_connection(
+            server.url(),
+            Duration::from_secs(2),
+        )
+        .await
+        .unwrap();
         let popped: Option<(String, String)> = redis::cmd("BRPOP")
             .arg(&queue)
             .arg(1.0)
@@ -52,10 +55,12 @@ fn a_blocking_pop_holds_up_every_command_on_its_connection() {
     let server = redis();
     let queue = key("shared-connection");
     runtime().block_on(async {
-        let mut shared =
-            lesson_09_redis::connect::async_connection(server.url())
-                .await
-                .unwrap();
+        let mut shared = lesson_09_redis::connect::async_connection(
+            server.url(),
+            Duration::from_secs(2),
+        )
+        .await
+        .unwrap();
         let mut clone = shared.clone();
         let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let pop = {
