@@ -324,7 +324,9 @@ fn watch(
     let mut reaper = Reaper::new(run.visibility);
     let mut requeued = 0;
     let start = Instant::now();
-    let settle = run.pace.analyse * 2 + run.visibility;
+    // Long enough that a consumer still in the middle of its last
+    // message (popped by BRPOP, so in no list) is not counted as lost.
+    let settle = run.pace.analyse * 2 + run.visibility + Duration::from_secs(1);
     let (mut last_done, mut quiet_since) = (0, Instant::now());
     // Often enough to end the run promptly and reap on time.
     let period = (run.visibility / 4)
