@@ -42,14 +42,14 @@ pub fn consume(cfg: &Consume, run: &Progress) -> shared::Result<()> {
         .build()?;
     runtime.block_on(async {
         let _beating =
-            tokio::spawn(heartbeat(run.trace.lane("heartbeat"), cfg.heartbeat));
-        let main = run.trace.lane("main");
+            tokio::spawn(heartbeat(run.lane("heartbeat"), cfg.heartbeat));
+        let main = run.lane("main");
         let mut tasks = Vec::new();
         for n in 0..cfg.messages {
             // The mistake: a blocking call on the runtime's only thread.
             let data = brpop(&mut redis, &cfg.queue, cfg.idle, &main)
                 .map_err(|e| run.context(e))?;
-            let lane = run.trace.lane(format!("task {n}"));
+            let lane = run.lane(format!("task {n}"));
             let pace = cfg.pace;
             tasks.push(tokio::spawn(async move {
                 analyse_async(&lane, pace, data).await

@@ -32,8 +32,8 @@ pub fn consume(cfg: &Consume, run: &Progress) -> shared::Result<()> {
     runtime.block_on(async {
         let mut redis = async_connection(&cfg.url, cfg.idle).await?;
         let _beating =
-            tokio::spawn(heartbeat(run.trace.lane("heartbeat"), cfg.heartbeat));
-        let main = run.trace.lane("main");
+            tokio::spawn(heartbeat(run.lane("heartbeat"), cfg.heartbeat));
+        let main = run.lane("main");
         let permits = Arc::new(Semaphore::new(cfg.in_flight));
         let mut analyses = JoinSet::new();
         for n in 0..cfg.messages {
@@ -42,7 +42,7 @@ pub fn consume(cfg: &Consume, run: &Progress) -> shared::Result<()> {
             let data = brpop_async(&mut redis, &cfg.queue, cfg.idle, &main)
                 .await
                 .map_err(|e| run.context(e))?;
-            let lane = run.trace.lane(format!("task {n}"));
+            let lane = run.lane(format!("task {n}"));
             let pace = cfg.pace;
             analyses.spawn(async move {
                 let result = analyse_async(&lane, pace, data).await;

@@ -36,6 +36,7 @@
 //! cargo run -p lesson-09-redis -- consume --model sync
 //! cargo run -p lesson-09-redis -- consume --model async-batch --timeline
 //! cargo run -p lesson-09-redis -- consume --model async --messages 1000
+//! cargo run -p lesson-09-redis -- compare --messages 10 --timeline
 //! cargo run -p lesson-09-redis -- listen --mode pubsub
 //! cargo run -p lesson-09-redis -- web --port 5000
 //! cargo run -p lesson-09-redis                # listeners, web and siege
@@ -70,4 +71,4 @@ pub mod demo;
 
 pub use analyse::Pace;
 pub use measure::{Drain, Sizes, measure};
-pub use run::{Consume, Model, Report, consume};
+pub use run::{Consume, Model, Report, consume, consume_all};

@@ -36,6 +36,13 @@ enum Command {
         #[command(flatten)]
         timeline: TimelineArgs,
     },
+    /// Every model, one after the other, on one timeline.
+    Compare {
+        #[command(flatten)]
+        work: Work,
+        #[command(flatten)]
+        timeline: TimelineArgs,
+    },
     /// The course's listeners: `Task get <item>` for each message.
     Listen {
         /// `list` pops task:prodcons:queue; `pubsub` subscribes to
@@ -170,6 +177,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => demo(),
+        Some(Command::Compare { work, timeline }) => compare(&work, &timeline),
         Some(Command::Listen { mode, count, idle }) => {
             listen(mode, count, idle)
         }
@@ -217,13 +225,9 @@ fn main() -> ExitCode {
     shared::exit_code(result)
 }
 
-fn consume(
-    model: Model,
-    work: &Work,
-    timeline: &TimelineArgs,
-) -> shared::Result<()> {
-    let redis = RedisServer::connect_or_start()?;
-    let mut cfg = Consume::new(redis.url());
+/// The run's settings from the flags, on the server at `url`.
+fn settings(url: &str, work: &Work) -> Consume {
+    let mut cfg = Consume::new(url);
     cfg.messages = work.messages;
     cfg.pace = Pace::scaled(work.scale);
     cfg.heartbeat = lesson_09_redis::run::HEARTBEAT.mul_f64(work.scale);
@@ -231,6 +235,16 @@ fn consume(
     cfg.idle = Duration::from_secs_f64(work.idle);
     cfg.in_flight = work.in_flight;
     cfg.trickle = work.trickle_ms.map(Duration::from_millis);
+    cfg
+}
+
+fn consume(
+    model: Model,
+    work: &Work,
+    timeline: &TimelineArgs,
+) -> shared::Result<()> {
+    let redis = RedisServer::connect_or_start()?;
+    let cfg = settings(redis.url(), work);
     let trace = Trace::recording(timeline.wanted());
     let out = Transcript::stdout();
     let report = lesson_09_redis::consume(model, &cfg, &trace, &out)?;
@@ -383,4 +397,24 @@ fn measure(drain: usize, scaleout: usize) -> shared::Result<()> {
     let figures = lesson_09_redis::measure(redis.url(), sizes, Some(&exe))?;
     shared::print_figures(&figures);
     Ok(())
+}
+
+fn compare(work: &Work, timeline: &TimelineArgs) -> shared::Result<()> {
+    let redis = RedisServer::connect_or_start()?;
+    let cfg = settings(redis.url(), work);
+    let trace = Trace::recording(timeline.wanted());
+    let out = Transcript::stdout();
+    for report in lesson_09_redis::consume_all(&cfg, &trace, &out)? {
+        outln!(
+            "{}: {} messages in {:.2} s",
+            report.model,
+            report.processed.len(),
+            report.elapsed.as_secs_f64()
+        )?;
+    }
+    let title = format!(
+        "lesson 09: every consumer model, {} messages, scale {}",
+        work.messages, work.scale
+    );
+    timeline.show(&trace, &title)
 }

@@ -38,7 +38,7 @@ pub fn consume(cfg: &Consume, run: &Progress) -> shared::Result<()> {
         for n in 1..=WORKERS {
             let (work, run) = (Arc::clone(&work), run);
             scope.spawn(move || {
-                let lane = run.trace.lane(format!("worker-{n}"));
+                let lane = run.lane(format!("worker-{n}"));
                 loop {
                     let next = work
                         .lock()
@@ -53,7 +53,7 @@ pub fn consume(cfg: &Consume, run: &Progress) -> shared::Result<()> {
                 }
             });
         }
-        let main = run.trace.lane("main");
+        let main = run.lane("main");
         for _ in 0..cfg.messages {
             let data = brpop(&mut redis, &cfg.queue, cfg.idle, &main)
                 .map_err(|e| run.context(e))?;

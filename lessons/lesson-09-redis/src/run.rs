@@ -113,9 +113,17 @@ pub struct Progress {
     /// Where they print.
     pub out: Transcript,
     results: Mutex<Vec<String>>,
+    /// Put before every lane's name (`pool:`), when several models share
+    /// one timeline.
+    prefix: String,
 }
 
 impl Progress {
+    /// The lane `name` on the run's timeline.
+    pub fn lane(&self, name: impl fmt::Display) -> Lane {
+        self.trace.lane(format!("{}{name}", self.prefix))
+    }
+
     /// Records one processed message.
     pub fn done(&self, result: String) {
         self.lock().push(result);
@@ -147,13 +155,42 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-// ANCHOR: consume
+/// Runs every model, one after the other, on one timeline: each model's
+/// lanes are named after it (`sync:main`, `pool:worker-1`, …).
+pub fn consume_all(
+    cfg: &Consume,
+    trace: &Trace,
+    out: &Transcript,
+) -> shared::Result<Vec<Report>> {
+    Model::ALL
+        .into_iter()
+        .map(|model| {
+            let short = match model {
+                Model::AsyncBatch => "batch",
+                other => other.name(),
+            };
+            consume_as(model, cfg, trace, out, format!("{short}:"))
+        })
+        .collect()
+}
+
 /// Runs `model` on `cfg`: fills the list if asked, then consumes.
 pub fn consume(
     model: Model,
     cfg: &Consume,
     trace: &Trace,
     out: &Transcript,
+) -> shared::Result<Report> {
+    consume_as(model, cfg, trace, out, String::new())
+}
+
+// ANCHOR: consume
+fn consume_as(
+    model: Model,
+    cfg: &Consume,
+    trace: &Trace,
+    out: &Transcript,
+    prefix: String,
 ) -> shared::Result<Report> {
     let mut redis = sync_connection(&cfg.url)?;
     let messages = numbered(cfg.messages);
@@ -166,11 +203,12 @@ pub fn consume(
         trace: trace.clone(),
         out: out.clone(),
         results: Mutex::new(Vec::new()),
+        prefix,
     };
     let start = Instant::now();
     std::thread::scope(|scope| {
         if let (true, Some(gap)) = (cfg.fill, cfg.trickle) {
-            let lane = trace.lane("producer");
+            let lane = run.lane("producer");
             scope.spawn(move || {
                 for message in messages {
                     std::thread::sleep(gap);

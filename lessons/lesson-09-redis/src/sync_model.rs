@@ -16,7 +16,7 @@ use crate::run::{Consume, Progress};
 /// Consumes `cfg.messages` messages, one after the other.
 pub fn consume(cfg: &Consume, run: &Progress) -> shared::Result<()> {
     let mut redis = sync_connection(&cfg.url)?;
-    let main = run.trace.lane("main");
+    let main = run.lane("main");
     while run.count() < cfg.messages {
         let data = brpop(&mut redis, &cfg.queue, cfg.idle, &main)
             .map_err(|e| run.context(e))?;

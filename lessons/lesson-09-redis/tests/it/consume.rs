@@ -168,3 +168,36 @@ fn the_fixed_model_keeps_the_runtime_running_during_pops() {
             .any(|a| pops.iter().any(|p| a.overlaps(p)))
     );
 }
+
+#[test]
+#[ignore = "needs Redis: cargo xtask test runs it"]
+fn compare_runs_every_model_one_after_the_other_on_one_timeline() {
+    let server = redis();
+    let mut cfg = consume_cfg(server.url(), "compare");
+    cfg.messages = 5;
+    let trace = Trace::new();
+    let reports =
+        lesson_09_redis::consume_all(&cfg, &trace, &Transcript::quiet())
+            .unwrap();
+    let models: Vec<Model> = reports.iter().map(|r| r.model).collect();
+    assert_eq!(models, Model::ALL);
+    for report in &reports {
+        assert_eq!(sorted(report.processed.clone()), numbered(5));
+    }
+    // Each model's spans end before the next model's begin.
+    let snap = trace.snapshot();
+    let spans_of = |prefix: &str| -> Vec<&Event> {
+        snap.spans_in(State::Blocked)
+            .chain(snap.spans_in(State::Waiting))
+            .filter(|e| snap.lane_name(e.lane).starts_with(prefix))
+            .collect()
+    };
+    let order = ["sync:", "pool:", "batch:", "async:"];
+    for pair in order.windows(2) {
+        let (before, after) = (spans_of(pair[0]), spans_of(pair[1]));
+        assert!(!before.is_empty() && !after.is_empty(), "{pair:?}");
+        let last = before.iter().map(|e| e.end()).max().unwrap();
+        let first = after.iter().map(|e| e.start).min().unwrap();
+        assert!(last <= first, "{pair:?} overlap");
+    }
+}
