@@ -82,6 +82,13 @@ figures:
     cargo run --release -p lesson-06-event-loop -- gevent --scale 0.1 --svg book/src/figures/06-gevent-runtime.svg
     cargo run --release -p lesson-06-event-loop -- slow --svg book/src/figures/06-echo-slow-clients.svg
     cargo run --release -p lesson-08-queue -- --seed 1 --svg book/src/figures/08-restaurant.svg && cargo run --release -p lesson-08-queue -- --seed 2 --meals 24 --capacity 3 --cook-scale 0.02 --eat-scale 0.2 --lang en --svg book/src/figures/08-slow-eaters.svg
+    cargo run --release -p lesson-09-redis -- consume --model sync --svg book/src/figures/09-sync.svg
+    cargo run --release -p lesson-09-redis -- consume --model pool --svg book/src/figures/09-pool.svg
+    cargo run --release -p lesson-09-redis -- consume --model async-batch --svg book/src/figures/09-async-batch.svg
+    cargo run --release -p lesson-09-redis -- consume --model async --svg book/src/figures/09-async.svg
+    cargo run --release -p lesson-09-redis -- consume --model async-batch --messages 10 --trickle-ms 30 --svg book/src/figures/09-async-batch-trickle.svg
+    cargo run --release -p lesson-09-redis -- consume --model async --messages 10 --trickle-ms 30 --svg book/src/figures/09-async-trickle.svg
+    cargo run --release -p lesson-09-redis -- compare --messages 10 --svg book/src/figures/09-models.svg
 
 # Run what CI runs: fmt check, clippy, tests.
 ci:

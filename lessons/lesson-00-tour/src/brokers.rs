@@ -43,6 +43,14 @@ pub fn decide(
     ))
 }
 
+/// The servers the stop of lesson `number` needs (none for most).
+pub fn needed_by(number: u32) -> &'static [Binary] {
+    match number {
+        9 => &[Binary::RedisServer],
+        _ => &[],
+    }
+}
+
 /// Whether this machine can give the tour `broker`: its URL variable is
 /// set, or its server binary is on `PATH`.
 pub fn on_this_machine(broker: Binary) -> bool {

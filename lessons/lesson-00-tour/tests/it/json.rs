@@ -29,8 +29,13 @@ fn the_json_parses_and_has_every_stops_row() {
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["size"], "quick");
     let rows = json["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), stops().len());
-    for (row, stop) in rows.iter().zip(stops()) {
+    // A broker stop without its server is skipped, and has no row.
+    let run: Vec<_> = stops()
+        .into_iter()
+        .filter(|s| s.decision() == lesson_00_tour::brokers::Decision::Run)
+        .collect();
+    assert_eq!(rows.len(), run.len());
+    for (row, stop) in rows.iter().zip(run) {
         let lesson = row["lesson"].as_str().unwrap();
         let number = format!("lesson-{:02}-", stop.number);
         assert!(lesson.starts_with(&number), "{lesson} for {}", stop.title);
