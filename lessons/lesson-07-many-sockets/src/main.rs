@@ -1,0 +1,176 @@
+//! Lesson 07's CLI. `cargo run -p lesson-07-many-sockets`: the course's
+//! gevent socket server on the hub with a short scripted client; as
+//! subcommands, the server on any runtime, the course's 100-thread client,
+//! a load run, and `measure`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::builder::RangedI64ValueParser;
+use clap::{Parser, Subcommand};
+use lesson_07_many_sockets::{
+    Log, Mode, Runtime, Server, client, measure, run,
+};
+
+/// gevent's many-socket server: a coroutine per connection.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The course's server, printing what it prints, for a while.
+    Serve {
+        /// Which runtime serves.
+        #[arg(long, value_enum, default_value_t = Runtime::Hub)]
+        runtime: Runtime,
+        /// The port (0: any free one; the address goes to stderr).
+        #[arg(long, value_name = "P", default_value_t = 8001)]
+        port: u16,
+        /// The corrected handler: stops on EOF, sends every byte.
+        #[arg(long)]
+        fixed: bool,
+        /// No `recv:` line per message (for load runs).
+        #[arg(long)]
+        quiet: bool,
+        /// Stop after this many seconds.
+        #[arg(
+            long,
+            value_name = "S",
+            default_value_t = 60,
+            value_parser = RangedI64ValueParser::<u64>::new().range(1..=86_400),
+        )]
+        secs: u64,
+    },
+    /// The course's client: threads sending `hello N`, printing replies.
+    Client {
+        /// The server's port on 127.0.0.1.
+        #[arg(long, value_name = "P", default_value_t = 8001)]
+        port: u16,
+        /// Client threads.
+        #[arg(
+            long,
+            value_name = "T",
+            default_value_t = 100,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000),
+        )]
+        threads: usize,
+        /// Round trips per thread.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 3,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
+        )]
+        messages: usize,
+    },
+    /// Serve in-process (fixed, quiet) and drive it: round trips per second.
+    Load {
+        /// Which runtime serves.
+        #[arg(long, value_enum, default_value_t = Runtime::Hub)]
+        runtime: Runtime,
+        /// Client connections, a thread each.
+        #[arg(
+            long,
+            value_name = "C",
+            default_value_t = 100,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000),
+        )]
+        clients: usize,
+        /// Round trips per client.
+        #[arg(
+            long,
+            value_name = "M",
+            default_value_t = 1_000,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
+        )]
+        messages: usize,
+    },
+    /// Round trips per second on every runtime, as `name=value unit`.
+    Measure {
+        /// Round trips per client (100 clients).
+        #[arg(
+            long,
+            value_name = "M",
+            default_value_t = 1_000,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
+        )]
+        messages: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => default_run(),
+        Some(Command::Serve {
+            runtime,
+            port,
+            fixed,
+            quiet,
+            secs,
+        }) => serve(runtime, port, fixed, quiet, secs),
+        Some(Command::Client {
+            port,
+            threads,
+            messages,
+        }) => {
+            let addr = ([127, 0, 0, 1], port).into();
+            client::sock_conn_threads(addr, threads, messages)
+        }
+        Some(Command::Load {
+            runtime,
+            clients,
+            messages,
+        }) => load(runtime, clients, messages),
+        Some(Command::Measure { messages }) => measure::measure(messages)
+            .and_then(|figures| Ok(shared::measure::print_figures(&figures)?)),
+    };
+    shared::exit_code(result)
+}
+
+fn default_run() -> shared::Result<()> {
+    for line in run::scripted(Runtime::Hub, Mode::Faithful)? {
+        shared::outln!("{line}")?;
+    }
+    Ok(())
+}
+
+fn serve(
+    runtime: Runtime,
+    port: u16,
+    fixed: bool,
+    quiet: bool,
+    secs: u64,
+) -> shared::Result<()> {
+    let mode = if fixed { Mode::Fixed } else { Mode::Faithful };
+    shared::net::raise_fd_limit();
+    let server = Server::start(runtime, port, mode, Log::stdout(quiet))?;
+    eprintln!(
+        "[{}] serving on {} for {secs} s",
+        runtime.name(),
+        server.addr()
+    );
+    std::thread::sleep(Duration::from_secs(secs));
+    server.stop()?;
+    Ok(())
+}
+
+fn load(
+    runtime: Runtime,
+    clients: usize,
+    messages: usize,
+) -> shared::Result<()> {
+    let stats = measure::round_trips(runtime, clients, messages)?;
+    shared::outln!(
+        "{}: {} round trips by {clients} clients in {:.2} s: {:.0} round trips/s",
+        runtime.name(),
+        stats.round_trips,
+        stats.elapsed.as_secs_f64(),
+        stats.per_sec()
+    )?;
+    Ok(())
+}

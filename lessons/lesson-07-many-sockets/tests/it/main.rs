@@ -1,0 +1,5 @@
+//! Lesson 07's integration tests: one binary, a module per area.
+
+mod common;
+mod reliability;
+mod transcript;
