@@ -5,6 +5,7 @@
 pub mod client;
 pub mod green;
 pub mod handler;
+pub mod hold;
 pub mod measure;
 pub mod run;
 pub mod serve;

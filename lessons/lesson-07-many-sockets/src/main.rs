@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::builder::RangedI64ValueParser;
 use clap::{Parser, Subcommand};
+use lesson_07_many_sockets::hold::{Clients, HoldReport};
 use lesson_07_many_sockets::{
     Log, Mode, Runtime, Server, client, measure, run,
 };
@@ -88,8 +89,42 @@ enum Command {
             value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
         )]
         messages: usize,
+        /// Drive the server already on this port of 127.0.0.1 (gevent's,
+        /// say) instead of starting one.
+        #[arg(long, value_name = "P")]
+        port: Option<u16>,
     },
-    /// Round trips per second on every runtime, as `name=value unit`.
+    /// Hold N idle connections: resident bytes per connection.
+    Hold {
+        /// Which runtime serves.
+        #[arg(long, value_enum, default_value_t = Runtime::Hub)]
+        runtime: Runtime,
+        /// Connections, opened from a child process.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 10_000,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
+        )]
+        connections: usize,
+        /// Hold connections to the server already on this port of
+        /// 127.0.0.1 instead of starting one (needs --pid).
+        #[arg(long, value_name = "P", requires = "pid")]
+        port: Option<u16>,
+        /// The process id of the server on --port, whose memory is read.
+        #[arg(long, value_name = "PID", requires = "port")]
+        pid: Option<u32>,
+    },
+    /// The child side of `hold`.
+    #[command(hide = true)]
+    HoldClient {
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        connections: usize,
+    },
+    /// Round trips/s and bytes per held connection on every runtime, as
+    /// `name=value unit`.
     Measure {
         /// Round trips per client (100 clients).
         #[arg(
@@ -99,6 +134,15 @@ enum Command {
             value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000),
         )]
         messages: usize,
+        /// Connections each coroutine runtime holds (threads: at most
+        /// 2,000); 0 skips the hold runs.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 10_000,
+            value_parser = RangedI64ValueParser::<usize>::new().range(0..=1_000_000),
+        )]
+        held: usize,
     },
 }
 
@@ -125,9 +169,20 @@ fn main() -> ExitCode {
             runtime,
             clients,
             messages,
-        }) => load(runtime, clients, messages),
-        Some(Command::Measure { messages }) => measure::measure(messages)
-            .and_then(|figures| Ok(shared::measure::print_figures(&figures)?)),
+            port,
+        }) => load(runtime, clients, messages, port),
+        Some(Command::Hold {
+            runtime,
+            connections,
+            port,
+            pid,
+        }) => hold(runtime, connections, port.zip(pid)),
+        Some(Command::HoldClient { port, connections }) => {
+            lesson_07_many_sockets::hold::hold_client(port, connections)
+        }
+        Some(Command::Measure { messages, held }) => {
+            measure_all(messages, held)
+        }
     };
     shared::exit_code(result)
 }
@@ -163,14 +218,69 @@ fn load(
     runtime: Runtime,
     clients: usize,
     messages: usize,
+    port: Option<u16>,
 ) -> shared::Result<()> {
-    let stats = measure::round_trips(runtime, clients, messages)?;
+    let (stats, who) = match port {
+        None => (
+            measure::round_trips(runtime, clients, messages)?,
+            runtime.name().to_owned(),
+        ),
+        Some(port) => (
+            client::load(([127, 0, 0, 1], port).into(), clients, messages)?,
+            format!("port {port}"),
+        ),
+    };
     shared::outln!(
-        "{}: {} round trips by {clients} clients in {:.2} s: {:.0} round trips/s",
-        runtime.name(),
+        "{who}: {} round trips by {clients} clients in {:.2} s: {:.0} round trips/s",
         stats.round_trips,
         stats.elapsed.as_secs_f64(),
         stats.per_sec()
     )?;
     Ok(())
+}
+
+fn hold(
+    runtime: Runtime,
+    connections: usize,
+    external: Option<(u16, u32)>,
+) -> shared::Result<()> {
+    let exe = std::env::current_exe()?;
+    let (report, who) = match external {
+        None => (
+            lesson_07_many_sockets::hold::hold(
+                runtime,
+                connections,
+                Clients::Child(exe),
+            )?,
+            runtime.name().to_owned(),
+        ),
+        Some((port, pid)) => (
+            lesson_07_many_sockets::hold::hold_external(
+                port,
+                pid,
+                connections,
+                &exe,
+            )?,
+            format!("pid {pid}"),
+        ),
+    };
+    let HoldReport {
+        connections,
+        bytes_per_conn,
+        kernel_bytes_per_conn,
+    } = report;
+    shared::outln!(
+        "{who}: {connections} connections held, {bytes_per_conn:.0} resident bytes \
+         per connection in the server, {kernel_bytes_per_conn:.0} bytes of \
+         kernel TCP memory per connection (/proc/net/sockstat, both ends)"
+    )?;
+    Ok(())
+}
+
+fn measure_all(messages: usize, held: usize) -> shared::Result<()> {
+    let mut sizes = measure::Sizes::full(std::env::current_exe()?);
+    sizes.messages = messages;
+    sizes.held = held;
+    let figures = measure::measure(&sizes)?;
+    Ok(shared::measure::print_figures(&figures)?)
 }
