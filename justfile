@@ -81,6 +81,7 @@ figures:
     cargo run --release -p lesson-05-io-models -- servers --model epoll --svg book/src/figures/05-server-epoll.svg
     cargo run --release -p lesson-06-event-loop -- gevent --scale 0.1 --svg book/src/figures/06-gevent-runtime.svg
     cargo run --release -p lesson-06-event-loop -- slow --svg book/src/figures/06-echo-slow-clients.svg
+    cargo run --release -p lesson-07-many-sockets -- lanes --svg book/src/figures/07-hub-io-wait.svg
 
 # Run what CI runs: fmt check, clippy, tests.
 ci:

@@ -269,6 +269,15 @@ impl Drop for TcpListener {
 /// [`TcpStream`] and [`TcpListener`] work, as gevent's hub after
 /// `monkey.patch_all()`.
 pub fn run<R>(f: impl FnOnce() -> R) -> io::Result<R> {
+    run_with(hub::Config::default(), f)
+}
+
+/// [`run`] with lesson 03's hub [`Config`](hub::Config): a stack size, a
+/// lane for the hub.
+pub fn run_with<R>(
+    config: hub::Config,
+    f: impl FnOnce() -> R,
+) -> io::Result<R> {
     let reactor = Rc::new(Reactor {
         poll: RefCell::new(Poll::new()?),
         events: RefCell::new(Events::with_capacity(1024)),
@@ -277,7 +286,7 @@ pub fn run<R>(f: impl FnOnce() -> R) -> io::Result<R> {
         waiting: std::cell::Cell::new(0),
     });
     REACTOR.set(Some(Rc::clone(&reactor)));
-    let result = hub::run(|| {
+    let result = hub::run_with(config, || {
         hub::set_idle_waiter(Box::new(move |timeout| reactor.wait(timeout)));
         f()
     });

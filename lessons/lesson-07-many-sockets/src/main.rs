@@ -12,6 +12,8 @@ use lesson_07_many_sockets::hold::{Clients, HoldReport};
 use lesson_07_many_sockets::{
     Log, Mode, Runtime, Server, client, measure, run,
 };
+use shared::Trace;
+use shared::render::TimelineArgs;
 
 /// gevent's many-socket server: a coroutine per connection.
 #[derive(Debug, Parser)]
@@ -23,6 +25,28 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// A few pausing clients against the hub, traced: connections as
+    /// lanes, parked in `recv`, resumed by readiness.
+    Lanes {
+        /// How many clients.
+        #[arg(
+            long,
+            value_name = "C",
+            default_value_t = 3,
+            value_parser = RangedI64ValueParser::<usize>::new().range(1..=20),
+        )]
+        clients: usize,
+        /// Each client's pause between messages, in ms.
+        #[arg(
+            long,
+            value_name = "MS",
+            default_value_t = 30,
+            value_parser = RangedI64ValueParser::<u64>::new().range(1..=10_000),
+        )]
+        pause_ms: u64,
+        #[command(flatten)]
+        timeline: TimelineArgs,
+    },
     /// The course's server, printing what it prints, for a while.
     Serve {
         /// Which runtime serves.
@@ -150,6 +174,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => default_run(),
+        Some(Command::Lanes {
+            clients,
+            pause_ms,
+            timeline,
+        }) => lanes(clients, pause_ms, &timeline),
         Some(Command::Serve {
             runtime,
             port,
@@ -283,4 +312,27 @@ fn measure_all(messages: usize, held: usize) -> shared::Result<()> {
     sizes.held = held;
     let figures = measure::measure(&sizes)?;
     Ok(shared::measure::print_figures(&figures)?)
+}
+
+fn lanes(
+    clients: usize,
+    pause_ms: u64,
+    timeline: &TimelineArgs,
+) -> shared::Result<()> {
+    let trace = Trace::recording(true);
+    lesson_07_many_sockets::lanes::paused_clients(
+        clients,
+        Duration::from_millis(pause_ms),
+        &trace,
+    )?;
+    if !timeline.wanted() {
+        shared::outln!(
+            "{clients} clients served on the hub (add --timeline or --svg \
+             FILE to see them)"
+        )?;
+    }
+    timeline.show(
+        &trace,
+        "lesson 07: connections on the hub, parked in recv between messages",
+    )
 }

@@ -206,23 +206,31 @@ pub fn serve(
     stop: &AtomicBool,
 ) -> io::Result<()> {
     match runtime {
-        Runtime::Hub => serve_hub(listener, mode, log, stop),
+        Runtime::Hub => serve_hub(listener, mode, log, stop, None),
         Runtime::May => serve_may(listener, mode, log, stop),
         Runtime::Tokio => serve_tokio(listener, mode, log, stop),
         Runtime::Threads => serve_threads(listener, mode, log, stop),
     }
 }
 
-// ANCHOR: serve_hub
 /// `server(port)` on the hub: `accept` switches to the hub while it waits,
-/// `hub::spawn` is `gevent.spawn`.
-fn serve_hub(
+/// `hub::spawn` is `gevent.spawn`. With a trace, the hub and each
+/// connection's task get a lane (`conn 1`, `conn 2`, ...).
+pub(crate) fn serve_hub(
     listener: std::net::TcpListener,
     mode: Mode,
     log: Log,
     stop: &AtomicBool,
+    trace: Option<&shared::Trace>,
 ) -> io::Result<()> {
-    green::run(|| {
+    let config = hub::Config {
+        trace: trace.map(|t| t.lane("hub")),
+        ..hub::Config::default()
+    };
+    let lane = |n: usize| trace.map(|t| t.lane(format!("conn {n}")));
+    let mut accepted = 0;
+    // ANCHOR: serve_hub
+    green::run_with(config, || {
         let listener = green::TcpListener::from_std(listener)?;
         let mut backoff = AcceptBackoff::new("[hub]");
         while !stop.load(Ordering::SeqCst) {
@@ -230,7 +238,14 @@ fn serve_hub(
                 Ok(_) if stop.load(Ordering::SeqCst) => break,
                 Ok((conn, _addr)) => {
                     let log = log.clone();
-                    hub::spawn(move || {
+                    // ANCHOR_END: serve_hub
+                    accepted += 1;
+                    let mut task = hub::Builder::new();
+                    if let Some(lane) = lane(accepted) {
+                        task = task.trace(lane);
+                    }
+                    // ANCHOR: serve_hub
+                    task.spawn(move || {
                         block_now(handle_request(conn, mode, &log))
                     });
                 }
