@@ -1,5 +1,6 @@
 //! Lesson 07's integration tests: one binary, a module per area.
 
+mod cli;
 mod common;
 mod reliability;
 mod transcript;
