@@ -21,7 +21,10 @@ fn holding_more_connections_than_the_fd_limit_is_refused_with_the_limit() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: 1000000 connections need"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: 1000000 connections need"),
+        "{stderr}"
+    );
     assert!(stderr.contains(&format!("is {limit}")), "{stderr}");
 }
 
