@@ -379,16 +379,26 @@ fn lesson_07(size: Size) -> shared::Result<Row> {
     let figures = lesson_07_many_sockets::measure::measure(&sizes)?;
     let rps = |r: &str| figure(&figures, &format!("round_trips_per_sec_{r}"));
     let (hub, tokio, threads) = (rps("hub")?, rps("tokio")?, rps("threads")?);
-    let mut ratios = vec![format!(
-        "hub {hub:.0}, tokio {tokio:.0}, a thread per connection {threads:.0} \
-         round trips/s"
-    )];
+    let mut ratios = vec![
+        format!(
+            "hub {hub:.0} vs tokio current-thread {tokio:.0} round trips/s: \
+             {}",
+            times(hub / tokio),
+        ),
+        format!(
+            "a thread per connection {threads:.0} vs hub {hub:.0} round \
+             trips/s: {}",
+            times(threads / hub),
+        ),
+    ];
     if let (Ok(hub), Ok(tokio)) = (
         figure(&figures, "bytes_per_conn_hub"),
         figure(&figures, "bytes_per_conn_tokio"),
     ) {
         ratios.push(format!(
-            "a held connection: {hub:.0} bytes on the hub, {tokio:.0} on tokio"
+            "a held connection: {hub:.0} bytes on the hub vs {tokio:.0} on \
+             tokio: {}",
+            times(hub / tokio),
         ));
     }
     Ok(Row {
