@@ -2,5 +2,6 @@
 
 mod cli;
 mod common;
+mod lanes;
 mod reliability;
 mod transcript;
