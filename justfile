@@ -81,6 +81,7 @@ figures:
     cargo run --release -p lesson-05-io-models -- servers --model epoll --svg book/src/figures/05-server-epoll.svg
     cargo run --release -p lesson-06-event-loop -- gevent --scale 0.1 --svg book/src/figures/06-gevent-runtime.svg
     cargo run --release -p lesson-06-event-loop -- slow --svg book/src/figures/06-echo-slow-clients.svg
+    cargo run --release -p lesson-07-many-sockets -- lanes --svg book/src/figures/07-hub-io-wait.svg
     cargo run --release -p lesson-08-queue -- --seed 1 --svg book/src/figures/08-restaurant.svg && cargo run --release -p lesson-08-queue -- --seed 2 --meals 24 --capacity 3 --cook-scale 0.02 --eat-scale 0.2 --lang en --svg book/src/figures/08-slow-eaters.svg
     cargo run --release -p lesson-09-redis -- consume --model sync --svg book/src/figures/09-sync.svg
     cargo run --release -p lesson-09-redis -- consume --model pool --svg book/src/figures/09-pool.svg

@@ -29,10 +29,11 @@
 //! | the hub's lifetime: the whole program | [`run`]: like `asyncio.run`, the hub lives inside the call |
 //!
 //! There are no IO watchers: the two gevent programs of this lesson only
-//! sleep. (The course also has a monkey-patched socket server; a later
-//! lesson builds it.) An IO watcher would be one more source of "ready"
-//! (a readiness poll in place of `thread::sleep`, lesson 06's event
-//! loop), and nothing else would change.
+//! sleep. (The course also has a monkey-patched socket server; lesson 07
+//! builds it.) An IO watcher is one more source of "ready": a readiness
+//! poll in place of `thread::sleep`. [`set_idle_waiter`] is that hook,
+//! and [`park`] and [`Waker`] are how a task waits for something only the
+//! waiter knows about; the hub itself knows nothing of sockets.
 //!
 //! **One OS thread.** Everything here is `!Send` and thread-local: the hub,
 //! its queue, its tasks. That is gevent's shape, and why a task that calls
@@ -160,7 +161,16 @@ struct Hub {
     closing: Cell<bool>,
     stack_size: usize,
     lane: Option<Lane>,
+    /// What the hub does when nothing is ready: see [`set_idle_waiter`].
+    idle: RefCell<Option<IdleWaiter>>,
 }
+
+/// The hub's wait when nothing is ready: called with how long it may
+/// block (`None`: no timer is pending, block until something happens;
+/// `Some(ZERO)`: only look), it wakes the [`Waker`]s whose event came and
+/// returns whether anything it watches could still wake a task. gevent's
+/// libev loop is this, with `epoll_wait` inside.
+pub type IdleWaiter = Box<dyn FnMut(Option<Duration>) -> bool>;
 
 thread_local! {
     /// The hub of the `run` in progress on this thread. Emptied by `run`
@@ -190,6 +200,23 @@ impl Hub {
         }
         if let Err(error) = self.greenlet.switch(()) {
             panic!("cannot switch to the hub: {error}");
+        }
+    }
+
+    /// The wait when nothing is ready. Without an idle waiter: sleep until
+    /// the timer (`false`, nothing else can wake anyone, when there is no
+    /// timer). With one: its answer.
+    fn wait_idle(&self, timeout: Option<Duration>) -> bool {
+        let mut idle = self.idle.borrow_mut();
+        match (idle.as_mut(), timeout) {
+            (Some(waiter), timeout) => waiter(timeout),
+            (None, Some(duration)) => {
+                if !duration.is_zero() {
+                    std::thread::sleep(duration);
+                }
+                true
+            }
+            (None, None) => false,
         }
     }
 
@@ -271,6 +298,15 @@ fn hub_loop(hub: &Hub) {
         let mut timers = hub.timers.borrow_mut();
         let Some(nearest) = timers.peek().map(|t| t.deadline) else {
             drop(timers);
+            // ANCHOR_END: hub_timers
+            let idle = hub.ready.borrow().is_empty();
+            if idle {
+                hub.mark("idle");
+            }
+            if hub.wait_idle((!idle).then_some(Duration::ZERO)) {
+                continue;
+            }
+            // ANCHOR: hub_timers
             if hub.ready.borrow().is_empty() {
                 // Nothing ready, no timer: nothing can ever wake anyone.
                 // Tell main (in `joinall`), as gevent raises `LoopExit`.
@@ -288,9 +324,20 @@ fn hub_loop(hub: &Hub) {
             // ANCHOR_END: hub_timers
             hub.mark("idle");
             // ANCHOR: hub_timers
-            std::thread::sleep(nearest - now);
+            drop(timers);
+            hub.wait_idle(Some(nearest - now));
+            timers = hub.timers.borrow_mut();
             now = Instant::now();
         }
+        // ANCHOR_END: hub_timers
+        else if hub.idle.borrow().is_some() {
+            // Tasks are ready: the waiter only looks, so that a busy task
+            // cannot keep every socket waiting.
+            drop(timers);
+            hub.wait_idle(Some(Duration::ZERO));
+            timers = hub.timers.borrow_mut();
+        }
+        // ANCHOR: hub_timers
         let mut ready = hub.ready.borrow_mut();
         while timers.peek().is_some_and(|t| t.deadline <= now) {
             let timer = timers.pop().expect("peeked");
@@ -344,6 +391,7 @@ pub fn run_with<R>(config: Config, f: impl FnOnce() -> R) -> R {
         closing: Cell::new(false),
         stack_size: config.stack_size,
         lane: config.trace,
+        idle: RefCell::new(None),
     });
     HUB.set(Some(state));
     // Tears down on the way out, also if `f` panics.
@@ -383,6 +431,7 @@ impl Drop for Teardown {
             }
         }
         drop(std::mem::take(&mut *hub.timers.borrow_mut()));
+        drop(hub.idle.borrow_mut().take());
         HUB.set(None);
     }
 }
@@ -418,4 +467,50 @@ pub fn sleep(duration: Duration) {
 /// measurements start here.
 pub fn release_stacks() -> usize {
     stack::release_pool()
+}
+
+/// Installs the hub's wait for when nothing is ready, in place of its
+/// `thread::sleep` until the next timer: an event loop (lesson 07's
+/// `epoll_wait` on mio's `Poll`) that wakes [`Waker`]s. It lives until
+/// [`run`] ends.
+///
+/// # Panics
+///
+/// Outside [`run`].
+pub fn set_idle_waiter(waiter: IdleWaiter) {
+    *the_hub("set_idle_waiter").idle.borrow_mut() = Some(waiter);
+}
+
+/// A parked task (or main), to be made ready by whoever holds this:
+/// gevent's watcher callback that switches back to the waiting greenlet.
+/// Wake it once per [`park`].
+#[derive(Clone, Debug)]
+pub struct Waker(Greenlet);
+
+impl Waker {
+    /// The caller's waker, taken before it [`park`]s.
+    pub fn current() -> Waker {
+        Waker(Greenlet::current())
+    }
+
+    /// Puts its task at the back of the ready queue.
+    ///
+    /// # Panics
+    ///
+    /// Outside [`run`].
+    pub fn wake(self) {
+        let hub = the_hub("Waker::wake");
+        hub.ready.borrow_mut().push_back(Ready::Resume(self.0));
+    }
+}
+
+/// Switches to the hub without queueing the caller: it runs again when
+/// someone calls [`Waker::wake`] on its waker. During [`run`]'s teardown
+/// it returns at once.
+///
+/// # Panics
+///
+/// Outside [`run`].
+pub fn park() {
+    the_hub("park").switch_to_hub();
 }

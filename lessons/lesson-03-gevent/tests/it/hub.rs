@@ -310,3 +310,43 @@ fn a_thousand_stacks_do_not_cost_two_thousand_mappings() {
         _ => assert!(added <= 2_100, "{added} mappings"),
     }
 }
+
+/// The idle-waiter hook: when nothing is ready the hub hands its wait to
+/// the waiter, with the next timer's distance as the timeout, and a task
+/// parked until the waiter wakes it runs again.
+#[test]
+fn an_idle_waiter_gets_the_wait_and_can_wake_a_parked_task() {
+    let timeouts = Rc::new(RefCell::new(Vec::new()));
+    let parked: Rc<RefCell<Option<hub::Waker>>> = Rc::default();
+    let order = Rc::new(RefCell::new(Vec::new()));
+    hub::run(|| {
+        let (seen, to_wake) = (Rc::clone(&timeouts), Rc::clone(&parked));
+        hub::set_idle_waiter(Box::new(move |timeout| {
+            seen.borrow_mut().push(timeout);
+            match to_wake.borrow_mut().take() {
+                Some(waker) => {
+                    waker.wake();
+                    true
+                }
+                None => false,
+            }
+        }));
+        let (slot, log) = (Rc::clone(&parked), Rc::clone(&order));
+        let waiter = hub::spawn(move || {
+            *slot.borrow_mut() = Some(hub::Waker::current());
+            hub::park();
+            log.borrow_mut().push("woken");
+        });
+        let log = Rc::clone(&order);
+        let sleeper = hub::spawn(move || {
+            hub::sleep(Duration::from_millis(20));
+            log.borrow_mut().push("slept");
+        });
+        hub::joinall(&[waiter, sleeper]);
+    });
+    assert_eq!(*order.borrow(), ["woken", "slept"]);
+    let timeouts = timeouts.borrow();
+    // The first idle wait had a timer pending: a timeout of at most 20 ms.
+    let first = timeouts.first().copied().flatten().expect("a timeout");
+    assert!(first <= Duration::from_millis(20), "{timeouts:?}");
+}
