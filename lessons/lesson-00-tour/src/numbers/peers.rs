@@ -509,8 +509,9 @@ impl Sizes {
 
 /// Builds the Go peer (`peers/go`) into `build_dir` with the `go` found,
 /// and returns the program's path. `GOTOOLCHAIN=local`: build with the Go
-/// that is installed, never download another; `CGO_ENABLED=0`: no C
-/// compiler needed.
+/// that is installed, never download another; `GOFLAGS=-mod=mod`: the
+/// module has no dependencies, so a `-mod=vendor` set globally must not
+/// apply; `CGO_ENABLED=0`: no C compiler needed.
 fn build_go(
     go: &Path,
     path: &OsStr,

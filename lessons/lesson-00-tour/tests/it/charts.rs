@@ -565,8 +565,11 @@ const SPAWN_PEERS: &str = "\
 go_procs1,1000,340,2640
 go_procs1,10000,870,2700
 go_procs2,1000,470,2770
+go_procs2,10000,270,2740
 gevent,1000,18000,7800
+gevent,10000,31000,7900
 asyncio,1000,4600,1340
+asyncio,10000,9900,1370
 ";
 
 const SWITCH_PEERS: &str = "\
