@@ -236,7 +236,10 @@ def asyncio_queue_round_trip_ns(iters, rounds):
         to_echo, back = asyncio.Queue(1), asyncio.Queue(1)
 
         async def echo():
-            while (v := await to_echo.get()) is not None:
+            while True:
+                v = await to_echo.get()
+                if v is None:
+                    return
                 await back.put(v)
 
         echoer = asyncio.create_task(echo())
@@ -277,7 +280,7 @@ def main():
     try:
         run(args)
     except ImportError as e:
-        fail(f"{e.name} is not installed (pip install gevent)")
+        fail(f"{e.name or e} is not installed (pip install gevent)")
 
 
 def run(args):
@@ -292,16 +295,25 @@ def run(args):
         figure("ns_per_task", ns, "ns")
         if bytes_per_task is not None:
             figure("bytes_per_task", bytes_per_task, "B")
-    elif args.experiment == "switch":
-        for name, measure in [("greenlet_switch_ns", greenlet_switch_ns),
-                              ("gevent_sleep0_ns", gevent_sleep0_ns),
-                              ("asyncio_sleep0_ns", asyncio_sleep0_ns)]:
-            figure(name, measure(args.iters, args.rounds), "ns")
     else:
-        for name, measure in [
-                ("gevent_queue_round_trip_ns", gevent_queue_round_trip_ns),
-                ("asyncio_queue_round_trip_ns", asyncio_queue_round_trip_ns)]:
-            figure(name, measure(args.iters, args.rounds), "ns")
+        # Each experiment runs when its module imports, so that a Python
+        # without gevent still measures asyncio.
+        experiments = {
+            "switch": [
+                ("greenlet_switch_ns", greenlet_switch_ns, "greenlet"),
+                ("gevent_sleep0_ns", gevent_sleep0_ns, "gevent"),
+                ("asyncio_sleep0_ns", asyncio_sleep0_ns, "asyncio"),
+            ],
+            "channels": [
+                ("gevent_queue_round_trip_ns", gevent_queue_round_trip_ns,
+                 "gevent"),
+                ("asyncio_queue_round_trip_ns", asyncio_queue_round_trip_ns,
+                 "asyncio"),
+            ],
+        }[args.experiment]
+        for name, measure, module in experiments:
+            if module == "asyncio" or version_of(module) != "missing":
+                figure(name, measure(args.iters, args.rounds), "ns")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,12 @@
 //! Every chart names, in its footer, the command that measured its data and
 //! the machine it ran on (from `machine.csv`), so a figure in the book can
 //! always be traced back and re-run.
+//!
+//! The peers' rows (Go, gevent, greenlet, asyncio: see
+//! [`crate::numbers::peers`]) are drawn on the same axes as ours but
+//! dashed: a dashed line with hollow points, or a pale bar with a dashed
+//! outline. A chart that draws one names the peers' versions in its
+//! footer.
 
 use std::fs;
 use std::io;
