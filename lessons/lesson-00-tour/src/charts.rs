@@ -25,11 +25,18 @@
 //! Every chart names, in its footer, the command that measured its data and
 //! the machine it ran on (from `machine.csv`), so a figure in the book can
 //! always be traced back and re-run.
+//!
+//! The peers' rows (Go, gevent, greenlet, asyncio: see
+//! [`crate::numbers::peers`]) are drawn on the same axes as ours but
+//! dashed: a dashed line with hollow points, or a pale bar with a dashed
+//! outline. A chart that draws one names the peers' versions in its
+//! footer.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::numbers::peers::{VERSION_KEYS, is_peer};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use shared::render::chart::{
@@ -180,15 +187,39 @@ pub fn draw_dir(csv_dir: &Path) -> shared::Result<Drawn> {
     Ok(drawn)
 }
 
-/// The footer of every chart: the command that made the data and, when
-/// `machine.csv` is there, the machine it ran on.
-fn footer_text(csv_dir: &Path) -> shared::Result<[String; 3]> {
+/// The footer of the charts: the command that made the data and, when
+/// `machine.csv` is there, the machine it ran on; and, for a chart that
+/// draws a peer, the peers' versions.
+struct Footer {
+    lines: [String; 3],
+    /// `dashed: peers, not Rust: go1.19.8 · python 3.11.7 · …`, when
+    /// `machine.csv` names any peer's version.
+    peers: Option<String>,
+}
+
+impl Footer {
+    /// The footer of a chart, which draws a peer or not.
+    fn lines(&self, draws_peers: bool) -> Vec<String> {
+        let mut lines = self.lines.to_vec();
+        if draws_peers && let Some(peers) = &self.peers {
+            // The software line may be blank (no machine.csv): the peers
+            // go after the three fixed lines either way.
+            lines.push(peers.clone());
+        }
+        lines
+    }
+}
+
+fn footer_text(csv_dir: &Path) -> shared::Result<Footer> {
     let Some(machine) = Table::read(&csv_dir.join("machine.csv"))? else {
-        return Ok([
-            format!("data: {NUMBERS_COMMAND}"),
-            String::new(),
-            String::new(),
-        ]);
+        return Ok(Footer {
+            lines: [
+                format!("data: {NUMBERS_COMMAND}"),
+                String::new(),
+                String::new(),
+            ],
+            peers: None,
+        });
     };
     let key = machine.column("key")?;
     let value = machine.column("value")?;
@@ -228,7 +259,23 @@ fn footer_text(csv_dir: &Path) -> shared::Result<[String; 3]> {
     if let Some(mode) = get("mode").filter(|m| *m != "full") {
         software.push(format!("{mode} mode"));
     }
-    Ok([command, machine_line.join(" · "), software.join(" · ")])
+    // The peers' versions, each with its name: Go's already says `go`.
+    let peers: Vec<String> = VERSION_KEYS
+        .iter()
+        .filter_map(|key| {
+            let version = get(key).filter(|v| !v.is_empty())?;
+            Some(if version.starts_with(key) {
+                version.to_owned()
+            } else {
+                format!("{key} {version}")
+            })
+        })
+        .collect();
+    Ok(Footer {
+        lines: [command, machine_line.join(" · "), software.join(" · ")],
+        peers: (!peers.is_empty())
+            .then(|| format!("dashed: peers, not Rust: {}", peers.join(" · "))),
+    })
 }
 
 /// One CSV file: its header and its data rows, each with its line number
@@ -406,7 +453,7 @@ impl LineChart {
     fn render(
         &self,
         table: &Table,
-        footer: &[String; 3],
+        footer: &Footer,
     ) -> shared::Result<Option<String>> {
         let (name, x, y) = (
             table.column(self.series)?,
@@ -432,13 +479,14 @@ impl LineChart {
                 None => series.push(Series {
                     name: label,
                     points: vec![(px, py)],
-                    dashed: is_pitfall(label),
+                    dashed: is_pitfall(label) || is_peer(label),
                 }),
             }
         }
         if series.is_empty() {
             return Ok(None);
         }
+        let footer = footer.lines(series.iter().any(|s| is_peer(s.name)));
         let chart = chart::LineChart {
             title: self.title,
             x_label: self.x_desc,
@@ -449,7 +497,7 @@ impl LineChart {
         };
         // The error of a value no log axis can hold names the CSV it
         // came from.
-        chart::line_chart_svg(&chart, footer)
+        chart::line_chart_svg(&chart, &footer)
             .map(Some)
             .map_err(|e| format!("{}: {e}", table.path.display()).into())
     }
@@ -458,7 +506,8 @@ impl LineChart {
 /// Lesson 04's pitfall, a blocking call inside tokio, takes as long as
 /// the sequential strategy, so its points lie on top of sequential's. It is
 /// drawn dashed with hollow points (as in lesson 04's own chart) so that
-/// both stay visible.
+/// both stay visible. (The peers are dashed too, for another reason: they
+/// are not ours; see [`is_peer`].)
 fn is_pitfall(series: &str) -> bool {
     series == "blocking-in-tokio"
 }
@@ -477,7 +526,7 @@ impl BarChart {
     fn render(
         &self,
         table: &Table,
-        footer: &[String; 3],
+        footer: &Footer,
     ) -> shared::Result<Option<String>> {
         let (name, value) =
             (table.column(self.name)?, table.column(self.value)?);
@@ -506,7 +555,8 @@ impl BarChart {
         // Each bar gets a row tall enough for its name at full size, so a
         // phone (which scales the chart to its width) can read them.
         let plot_height = 130 + 36 * bars.len() as u32;
-        let footer = wrap_footer(footer);
+        let footer =
+            wrap_footer(&footer.lines(bars.iter().any(|b| is_peer(&b.0))));
         let height = plot_height + footer_height(&footer);
 
         let mut svg = String::new();
@@ -555,15 +605,39 @@ impl BarChart {
             for (row, (label, v)) in bars.iter().enumerate() {
                 let i = row_of(row as i32);
                 let end = v.max(low);
+                let colour = colour(label, row);
+                // A peer's bar is pale, with a dashed outline: on the same
+                // axis as ours, but plainly not one of ours.
+                let fill = if is_peer(label) {
+                    pale(colour).filled()
+                } else {
+                    colour.filled()
+                };
                 let mut bar = Rectangle::new(
                     [
                         (low, SegmentValue::Exact(i)),
                         (end, SegmentValue::Exact(i + 1)),
                     ],
-                    colour(label, row).filled(),
+                    fill,
                 );
                 bar.set_margin(5, 5, 0, 0);
                 chart.draw_series([bar]).map_err(fail)?;
+                if is_peer(label) {
+                    // The outline in pixels: the bar's corners, inside
+                    // the same 5-pixel margin as the bar.
+                    let (left, top) =
+                        chart.backend_coord(&(low, SegmentValue::Exact(i + 1)));
+                    let (right, bottom) =
+                        chart.backend_coord(&(end, SegmentValue::Exact(i)));
+                    let (top, bottom) = (top.min(bottom), top.max(bottom));
+                    dashed_outline(
+                        &root,
+                        (left, top + 5),
+                        (right, bottom - 5),
+                        colour,
+                    )
+                    .map_err(fail)?;
+                }
                 chart
                     .draw_series([EmptyElement::at((
                         end,
@@ -580,6 +654,44 @@ impl BarChart {
         }
         Ok(Some(svg))
     }
+}
+
+/// `colour` mixed with three parts of white: a peer's bar fill.
+fn pale(colour: RGBColor) -> RGBColor {
+    let mix = |c: u8| ((u16::from(c) + 3 * 255) / 4) as u8;
+    RGBColor(mix(colour.0), mix(colour.1), mix(colour.2))
+}
+
+/// A rectangle's outline from `(left, top)` to `(right, bottom)`, in
+/// pixels of `area`, drawn as dashes (6 pixels on, 4 off): plotters has
+/// dashed lines for series only, so the dashes are drawn one by one.
+fn dashed_outline<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    (left, top): (i32, i32),
+    (right, bottom): (i32, i32),
+    colour: RGBColor,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    const ON: i32 = 6;
+    const OFF: i32 = 4;
+    let corners = [(left, top), (right, top), (right, bottom), (left, bottom)];
+    for side in 0..4 {
+        let (x0, y0) = corners[side];
+        let (x1, y1) = corners[(side + 1) % 4];
+        let length = (x1 - x0).abs().max((y1 - y0).abs());
+        let mut at = 0;
+        while at < length {
+            let to = (at + ON).min(length);
+            let point = |d: i32| {
+                (x0 + (x1 - x0).signum() * d, y0 + (y1 - y0).signum() * d)
+            };
+            area.draw(&PathElement::new(
+                vec![point(at), point(to)],
+                colour.stroke_width(2),
+            ))?;
+            at = to + OFF;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

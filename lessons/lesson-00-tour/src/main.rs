@@ -38,6 +38,8 @@ struct Cli {
 enum Command {
     /// Scaling runs: spawn, switch, channels and fetch against their
     /// sizes, written as CSV files (several minutes; --quick: under one).
+    /// Go and Python peers (peers/) run too when `go` and `python3` are
+    /// on PATH; a line says which were skipped and why.
     Numbers {
         /// Smaller sizes: N up to 100,000 tasks and 1,000 URLs, fewer
         /// rounds; under a minute in a release build (about 15 s on

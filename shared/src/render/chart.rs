@@ -94,7 +94,8 @@ pub struct Series<'a> {
     /// out.
     pub points: Vec<(f64, f64)>,
     /// Drawn dashed, with hollow points: for a series that lies on top of
-    /// another (lesson 04's pitfall on sequential), so both stay visible.
+    /// another (lesson 04's pitfall on sequential), so both stay visible,
+    /// and for a series that is not ours (the tour's Go and Python peers).
     pub dashed: bool,
 }
 
@@ -501,6 +502,15 @@ pub fn colour(name: &str, index: usize) -> RGBColor {
         "tokio_mt" => RGBColor(23, 190, 207),
         "rayon" => RGBColor(188, 189, 34),
         "blocking-in-tokio" => RGBColor(227, 119, 194),
+        // The tour's peers, drawn dashed: Go in teal, gevent in olive,
+        // Python's bare greenlet in a darker olive, asyncio in pink.
+        "go_procs1" | "go_gosched" | "go_chan" => RGBColor(0, 139, 139),
+        "go_procs2" => RGBColor(0, 70, 100),
+        "gevent" | "gevent_sleep0" | "gevent_queue" => RGBColor(188, 189, 34),
+        "py_greenlet" => RGBColor(107, 110, 20),
+        "asyncio" | "asyncio_sleep0" | "asyncio_queue" => {
+            RGBColor(227, 119, 194)
+        }
         _ => {
             const SPARE: [RGBColor; 4] = [
                 RGBColor(188, 189, 34),

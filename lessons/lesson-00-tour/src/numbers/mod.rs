@@ -23,7 +23,14 @@
 //! - `fetch.csv` (`strategy,urls,seconds`): lesson 04's strategies against
 //!   the number of URLs ([`fetch`]);
 //! - `machine.csv` (`key,value`): where the figures came from
-//!   ([`machine`]).
+//!   ([`machine`]), and the peers' versions.
+//!
+//! When Go or Python are installed, the same experiments also run in
+//! small peer programs kept in the repository (`peers/go/`,
+//! `peers/python/`): goroutines, gevent and asyncio in `spawn.csv`, their
+//! switches in `switch.csv`, their channels in `channels.csv`, each as a
+//! row of its own ([`peers`]). A peer that cannot run here is skipped with
+//! one line saying which and why.
 //!
 //! **What to notice:** the shape of the curves, not a single number. A
 //! figure from this run is only compared with figures from the same run,
@@ -37,6 +44,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub mod channels;
 pub mod fetch;
 pub mod machine;
+pub mod peers;
 pub mod spawn;
 pub mod switch;
 
@@ -96,6 +104,11 @@ pub fn make_folder(dir: &Path) -> shared::Result<()> {
     std::fs::create_dir(dir).map_err(|e| {
         format!("cannot create the folder {}: {e}", dir.display()).into()
     })
+}
+
+/// Where the Go peer is built for a run: `<workspace>/target/peers`.
+pub fn peers_build_dir() -> PathBuf {
+    workspace_root().join("target").join("peers")
 }
 
 /// The workspace's root, from where this crate was compiled.
@@ -281,16 +294,33 @@ pub fn run(dir: &Path, mode: Mode, exe: &Path) -> shared::Result<Vec<Csv>> {
     std::fs::write(&probe, b"")
         .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(&probe);
+    // The peers first: which of Go and Python can run here decides how
+    // many steps there are, and a skipped peer is said at once.
+    let peers = peers::Peers::find(&peers::current_path(), &peers_build_dir());
     let steps = spawn::steps(mode)
         + switch::steps(mode)
         + channels::steps(mode)
-        + fetch::steps(mode);
+        + fetch::steps(mode)
+        + peers.steps(mode);
     let progress = Progress::new(steps as u64);
+    for line in peers.summary().iter().chain(&peers.skipped) {
+        progress.note(line);
+    }
     let parts = (|| -> shared::Result<Vec<Csv>> {
-        let machine = machine::csv(mode);
-        let spawn = spawn::csv(mode, exe, &progress)?;
-        let switch = switch::csv(mode, &progress)?;
-        let channels = channels::csv(mode, &progress)?;
+        let mut machine = machine::csv(mode);
+        for (key, version) in &peers.versions {
+            machine.push(vec![(*key).to_owned(), version.clone()]);
+        }
+        let mut spawn = spawn::csv(mode, exe, &progress)?;
+        peers.add_spawn_rows(&mut spawn, mode, &progress);
+        let mut switch = switch::csv(mode, &progress)?;
+        let mut channels = channels::csv(mode, &progress)?;
+        peers.add_switch_and_channel_rows(
+            &mut switch,
+            &mut channels,
+            mode,
+            &progress,
+        );
         let fetch = fetch::csv(mode, &progress)?;
         Ok(vec![spawn, switch, channels, fetch, machine])
     })();

@@ -109,14 +109,27 @@ pub fn point_in_child(
     who: &str,
     tasks: usize,
 ) -> shared::Result<(f64, Option<f64>)> {
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args(["numbers-point", "--runtime", who, "--tasks"])
-        .arg(tasks.to_string())
+        .arg(tasks.to_string());
+    run_point(command)
+}
+
+/// Runs `command`, a program that measures one spawn point and prints
+/// `ns_per_task` and (where it can) `bytes_per_task` as `name=value unit`
+/// lines, and parses them back: this program's `numbers-point`, or a
+/// peer's (`numbers::peers`). It is stopped after [`POINT_TIMEOUT`].
+pub fn run_point(mut command: Command) -> shared::Result<(f64, Option<f64>)> {
+    let program = command.get_program().to_owned();
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+        .map_err(|e| {
+            format!("cannot run {}: {e}", Path::new(&program).display())
+        })?;
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     // Look every 50 ms: the child is measuring, and a parent that woke
@@ -161,8 +174,15 @@ pub fn point_in_child(
             .unwrap_or_else(|| format!("the child process {status}"));
         return Err(why.into());
     }
-    let figures = String::from_utf8_lossy(&stdout)
+    parse_point(&String::from_utf8_lossy(&stdout))
+}
+
+/// `ns_per_task` and, when printed, `bytes_per_task` out of a point's
+/// `name=value unit` lines; any other line is an error.
+pub fn parse_point(text: &str) -> shared::Result<(f64, Option<f64>)> {
+    let figures = text
         .lines()
+        .filter(|line| !line.trim().is_empty())
         .map(str::parse)
         .collect::<Result<Vec<Figure>, _>>()?;
     let find =

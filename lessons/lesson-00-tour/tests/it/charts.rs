@@ -558,3 +558,106 @@ fn every_figure_of_the_book_is_readable_on_a_phone() {
     }
     assert!(checked > 0, "no figure in {}", figures.display());
 }
+
+/// The peers' rows, as a `numbers` run with Go and Python installed adds
+/// them to the synthetic set.
+const SPAWN_PEERS: &str = "\
+go_procs1,1000,340,2640
+go_procs1,10000,870,2700
+go_procs2,1000,470,2770
+go_procs2,10000,270,2740
+gevent,1000,18000,7800
+gevent,10000,31000,7900
+asyncio,1000,4600,1340
+asyncio,10000,9900,1370
+";
+
+const SWITCH_PEERS: &str = "\
+go_gosched,68
+py_greenlet,260
+";
+
+const MACHINE_PEERS: &str = "\
+go,go1.19.8
+python,3.11.7
+gevent,26.9.0
+greenlet,3.5.6
+";
+
+/// `#RRGGBB` of a series' colour, as plotters writes it.
+fn hex(name: &str) -> String {
+    let c = shared::render::chart::colour(name, 0);
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// How many polylines of `svg` are drawn in `name`'s colour.
+fn lines_in(svg: &Svg, name: &str) -> usize {
+    let hex = hex(name);
+    svg.line_colours
+        .iter()
+        .filter(|c| c.eq_ignore_ascii_case(&hex))
+        .count()
+}
+
+#[test]
+fn peers_are_drawn_dashed_on_our_axes_with_their_versions_in_the_footer() {
+    let scratch = Scratch::with_every_csv("peers");
+    scratch.write("spawn.csv", &format!("{SPAWN}{SPAWN_PEERS}"));
+    scratch.write("switch.csv", &format!("{SWITCH}{SWITCH_PEERS}"));
+    scratch.write("machine.csv", &format!("{MACHINE}{MACHINE_PEERS}"));
+    render_dir(&scratch.csv(), &scratch.out()).unwrap();
+    let out = scratch.out();
+
+    // The spawn chart: every series, ours and theirs, once in the legend,
+    // each in a colour of its own; ours are one line (and a swatch),
+    // theirs a line of dashes.
+    let spawn = read_svg(&out.join("numbers-spawn-time.svg"));
+    let all = format!("{SPAWN}{SPAWN_PEERS}");
+    assert_one_line_per_series(
+        &out.join("numbers-spawn-time.svg"),
+        &names(&all),
+    );
+    for ours in names(SPAWN) {
+        assert_eq!(lines_in(&spawn, ours), 2, "{ours} is not solid");
+    }
+    for peer in ["go_procs1", "go_procs2", "gevent", "asyncio"] {
+        assert!(lines_in(&spawn, peer) > 4, "{peer} is not dashed");
+    }
+    let footer = spawn.texts.join(" ");
+    for version in [
+        "go1.19.8",
+        "python 3.11.7",
+        "gevent 26.9.0",
+        "greenlet 3.5.6",
+    ] {
+        assert!(footer.contains(version), "no `{version}` in {footer}");
+    }
+    assert!(footer.contains("dashed: peers"), "{footer}");
+
+    // The switch chart: a peer's bar is pale with a dashed outline, ours
+    // are solid with no outline.
+    let switch = read_svg(&out.join("numbers-switch.svg"));
+    let bars = names(SWITCH).len() + SWITCH_PEERS.lines().count();
+    assert_eq!(switch.bar_colours.len(), bars, "one bar each");
+    for peer in ["go_gosched", "py_greenlet"] {
+        assert!(lines_in(&switch, peer) >= 4, "{peer}'s bar is not dashed");
+        assert!(
+            !switch
+                .bar_colours
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&hex(peer))),
+            "{peer}'s bar is filled in its full colour"
+        );
+        assert!(switch.texts.iter().any(|t| t == peer), "{:?}", switch.texts);
+    }
+    assert_eq!(lines_in(&switch, "greenlet"), 0);
+    assert!(switch.texts.join(" ").contains("go1.19.8"));
+
+    // A chart without a peer names no peer's version.
+    let fetch = read_svg(&out.join("numbers-fetch.svg"));
+    assert!(
+        !fetch.texts.join(" ").contains("go1.19.8"),
+        "{:?}",
+        fetch.texts
+    );
+}

@@ -5,3 +5,4 @@ mod charts;
 mod cli;
 mod json;
 mod numbers;
+mod peers;

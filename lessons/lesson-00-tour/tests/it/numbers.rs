@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lesson_00_tour::numbers::{channels, machine, spawn, switch};
+use lesson_00_tour::numbers::{channels, machine, peers, spawn, switch};
 use shared::cli_check::LessonBinary;
 
 const TOUR: &str = env!("CARGO_BIN_EXE_lesson-00-tour");
@@ -97,9 +97,17 @@ fn the_tiny_run_writes_every_csv_with_every_row() {
     );
     numbers(&spawn_csv, "tasks");
     numbers(&spawn_csv, "ns_per_task");
-    let runtimes: BTreeSet<&str> =
-        spawn_csv.column("runtime").into_iter().collect();
-    assert_eq!(runtimes, spawn::RUNTIMES.into_iter().collect());
+    // Ours, every one; the peers, those installed here (none in a CI
+    // without Go or Python: `peers` checks the skip lines).
+    let (theirs, ours): (BTreeSet<&str>, BTreeSet<&str>) = spawn_csv
+        .column("runtime")
+        .into_iter()
+        .partition(|name| peers::is_peer(name));
+    assert_eq!(ours, spawn::RUNTIMES.into_iter().collect());
+    assert!(
+        theirs.iter().all(|p| peers::SPAWN_PEERS.contains(p)),
+        "{theirs:?}"
+    );
     // Memory is measured on Linux; elsewhere the cells are empty.
     for bytes in spawn_csv.column("bytes_per_task") {
         assert_eq!(bytes.is_empty(), !cfg!(target_os = "linux"), "{bytes:?}");
@@ -107,8 +115,14 @@ fn the_tiny_run_writes_every_csv_with_every_row() {
 
     let switch_csv = parse(&dir, "switch.csv", &["mechanism", "ns"]);
     numbers(&switch_csv, "ns");
-    let mechanisms: BTreeSet<&str> =
-        switch_csv.column("mechanism").into_iter().collect();
+    let (theirs, mechanisms): (BTreeSet<&str>, BTreeSet<&str>) = switch_csv
+        .column("mechanism")
+        .into_iter()
+        .partition(|name| peers::is_peer(name));
+    assert!(
+        theirs.iter().all(|p| peers::SWITCH_PEERS.contains(p)),
+        "{theirs:?}"
+    );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let expected: BTreeSet<&str> = switch::MECHANISMS
         .into_iter()
@@ -124,7 +138,13 @@ fn the_tiny_run_writes_every_csv_with_every_row() {
     let channels_csv =
         parse(&dir, "channels.csv", &["channel", "ns_per_round_trip"]);
     numbers(&channels_csv, "ns_per_round_trip");
-    assert_eq!(channels_csv.column("channel"), channels::CHANNELS);
+    let names = channels_csv.column("channel");
+    assert_eq!(names[..channels::CHANNELS.len()], channels::CHANNELS);
+    let theirs = &names[channels::CHANNELS.len()..];
+    assert!(
+        theirs.iter().all(|p| peers::CHANNEL_PEERS.contains(p)),
+        "{theirs:?}"
+    );
 
     let fetch_csv = parse(&dir, "fetch.csv", &["strategy", "urls", "seconds"]);
     numbers(&fetch_csv, "urls");
@@ -139,7 +159,14 @@ fn the_tiny_run_writes_every_csv_with_every_row() {
     assert_eq!(strategies, all);
 
     let machine_csv = parse(&dir, "machine.csv", &["key", "value"]);
-    assert_eq!(machine_csv.column("key"), machine::KEYS);
+    // The machine's keys, then the versions of the peers that ran.
+    let keys = machine_csv.column("key");
+    assert_eq!(keys[..machine::KEYS.len()], machine::KEYS);
+    let versions = &keys[machine::KEYS.len()..];
+    assert!(
+        versions.iter().all(|k| peers::VERSION_KEYS.contains(k)),
+        "{versions:?}"
+    );
     let value = |key: &str| {
         let i = machine::KEYS.iter().position(|k| *k == key).unwrap();
         machine_csv.rows[i][1].clone()
