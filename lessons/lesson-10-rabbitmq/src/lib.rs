@@ -12,4 +12,5 @@ pub mod hello;
 pub mod lines;
 pub mod logs;
 pub mod rpc;
+pub mod walk;
 pub mod work;

@@ -150,7 +150,7 @@ fn message(words: &[String], default: &str) -> String {
 
 fn run(cli: Cli) -> shared::Result<()> {
     let Some(command) = cli.command else {
-        return Err("the default run comes later".into());
+        return default_run(&cli.prefix);
     };
     let url = connect::url_from(cli.amqp.as_deref());
     let url = url.as_str();
@@ -314,6 +314,18 @@ fn run(cli: Cli) -> shared::Result<()> {
             .map(drop),
         }
     })
+}
+
+/// Every pattern in order, on the broker at AMQP_URL or a private one.
+fn default_run(prefix: &str) -> shared::Result<()> {
+    let broker = shared::services::RabbitServer::connect_or_start()?;
+    let out = Transcript::stdout();
+    let names = Names::prefixed(prefix);
+    connect::runtime()?.block_on(lesson_10_rabbitmq::walk::walk(
+        broker.url(),
+        &names,
+        &out,
+    ))
 }
 
 #[allow(dead_code, reason = "the SVG flag of the fair demo comes later")]
