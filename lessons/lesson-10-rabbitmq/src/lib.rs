@@ -8,9 +8,12 @@
 pub mod connect;
 pub mod consume;
 pub mod declare;
+pub mod durable;
+pub mod fair;
 pub mod hello;
 pub mod lines;
 pub mod logs;
+pub mod redelivery;
 pub mod rpc;
 pub mod walk;
 pub mod work;

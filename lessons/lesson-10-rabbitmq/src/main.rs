@@ -16,7 +16,8 @@ use lesson_10_rabbitmq::logs::{self, Kind, Subscription};
 use lesson_10_rabbitmq::work::Worker;
 use lesson_10_rabbitmq::{connect, hello, rpc, work};
 use shared::render::TimelineArgs;
-use shared::{Trace, Transcript};
+use shared::services::RabbitServer;
+use shared::{Trace, Transcript, outln};
 
 /// RabbitMQ: the course's pika programs on lapin, and the broker's
 /// promises shown by real failures.
@@ -124,6 +125,21 @@ enum Command {
         #[arg(long, default_value_t = 30, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<u64>::new().range(1..=3600))]
         patience: u64,
     },
+    /// Two worker processes, one SIGKILLed holding a task: with acks the
+    /// other gets it (redelivered), with auto_ack it is lost.
+    DemoRedelivery,
+    /// Persistent messages to a durable queue survive a broker restart;
+    /// the other cases lose them. Starts a private broker (to restart it).
+    DemoDurable {
+        /// Messages per case.
+        #[arg(long, default_value_t = 3, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=100_000))]
+        messages: usize,
+    },
+    /// A fast and a slow worker, prefetch unlimited then 1: who gets what.
+    DemoFair {
+        #[command(flatten)]
+        timeline: TimelineArgs,
+    },
 }
 
 /// `--count N`: a consumer exits after N messages (default: on Ctrl-C).
@@ -151,6 +167,16 @@ fn message(words: &[String], default: &str) -> String {
 fn run(cli: Cli) -> shared::Result<()> {
     let Some(command) = cli.command else {
         return default_run(&cli.prefix);
+    };
+    let command = match command {
+        Command::DemoDurable { messages } => return demo_durable(messages),
+        Command::DemoRedelivery => {
+            return demo_redelivery(cli.amqp.as_deref(), &cli.prefix);
+        }
+        Command::DemoFair { timeline } => {
+            return demo_fair(cli.amqp.as_deref(), &cli.prefix, &timeline);
+        }
+        command => command,
     };
     let url = connect::url_from(cli.amqp.as_deref());
     let url = url.as_str();
@@ -312,8 +338,61 @@ fn run(cli: Cli) -> shared::Result<()> {
             )
             .await
             .map(drop),
+            Command::DemoRedelivery
+            | Command::DemoDurable { .. }
+            | Command::DemoFair { .. } => unreachable!("handled above"),
         }
     })
+}
+
+/// The broker of a demo: `--amqp` when given, else AMQP_URL, else a
+/// private one.
+fn demo_broker(
+    amqp: Option<&str>,
+) -> shared::Result<(String, Option<shared::services::Service<RabbitServer>>)> {
+    match amqp {
+        Some(url) => Ok((url.to_owned(), None)),
+        None => {
+            let broker = RabbitServer::connect_or_start()?;
+            Ok((broker.url().to_owned(), Some(broker)))
+        }
+    }
+}
+
+fn demo_redelivery(amqp: Option<&str>, prefix: &str) -> shared::Result<()> {
+    let (url, _broker) = demo_broker(amqp)?;
+    let exe = std::env::current_exe()?;
+    let out = Transcript::stdout();
+    let lane = Trace::disabled().lane("demo");
+    connect::runtime()?.block_on(lesson_10_rabbitmq::redelivery::both(
+        &exe, &url, prefix, &out, &lane,
+    ))?;
+    Ok(())
+}
+
+fn demo_durable(messages: usize) -> shared::Result<()> {
+    outln!("starting a private broker (a restart needs one this run owns)")?;
+    let mut server = RabbitServer::start()?;
+    let out = Transcript::stdout();
+    let lane = Trace::disabled().lane("demo");
+    lesson_10_rabbitmq::durable::run(&mut server, messages, &out, &lane)?;
+    Ok(())
+}
+
+fn demo_fair(
+    amqp: Option<&str>,
+    prefix: &str,
+    timeline: &TimelineArgs,
+) -> shared::Result<()> {
+    let (url, _broker) = demo_broker(amqp)?;
+    let out = Transcript::stdout();
+    let trace = Trace::recording(timeline.wanted());
+    let lane = trace.lane("demo");
+    let queue = format!("{prefix}fair_queue");
+    connect::runtime()?.block_on(lesson_10_rabbitmq::fair::both(
+        &url, &queue, &trace, &out, &lane,
+    ))?;
+    timeline.show(&trace, "lesson 10: demo-fair, a fast and a slow worker")
 }
 
 /// Every pattern in order, on the broker at AMQP_URL or a private one.
@@ -327,6 +406,3 @@ fn default_run(prefix: &str) -> shared::Result<()> {
         &out,
     ))
 }
-
-#[allow(dead_code, reason = "the SVG flag of the fair demo comes later")]
-fn unused(_: TimelineArgs) {}
