@@ -13,6 +13,7 @@ pub mod fair;
 pub mod hello;
 pub mod lines;
 pub mod logs;
+pub mod measure;
 pub mod redelivery;
 pub mod rpc;
 pub mod walk;

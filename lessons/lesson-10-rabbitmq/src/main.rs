@@ -140,6 +140,32 @@ enum Command {
         #[command(flatten)]
         timeline: TimelineArgs,
     },
+    /// Every figure: `name=value unit` lines.
+    Measure {
+        /// Messages per publish and consume run.
+        #[arg(long, default_value_t = lesson_10_rabbitmq::measure::Sizes::NORMAL.messages, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=10_000_000))]
+        messages: usize,
+        /// Unconfirmed publishes allowed at once.
+        #[arg(long, default_value_t = lesson_10_rabbitmq::measure::Sizes::NORMAL.window, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000))]
+        window: usize,
+        /// RPC calls.
+        #[arg(long, default_value_t = lesson_10_rabbitmq::measure::Sizes::NORMAL.calls, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(1..=1_000_000))]
+        calls: usize,
+        /// Tasks per scale-out run (0: no scale-out).
+        #[arg(long, default_value_t = lesson_10_rabbitmq::measure::Sizes::NORMAL.scaleout, allow_negative_numbers = true, value_parser = RangedI64ValueParser::<usize>::new().range(0..=1_000_000))]
+        scaleout: usize,
+        /// Then run python/pika_measure.py against the same broker (needs
+        /// python3 with pika: `pip install pika`).
+        #[arg(long)]
+        pika: bool,
+    },
+    /// One scale-out worker (what `measure` spawns): 10 ms per task until
+    /// a `stop` message; prints how many tasks it did.
+    ScaleoutWorker {
+        /// The queue to work on.
+        #[arg(long)]
+        queue: String,
+    },
 }
 
 /// `--count N`: a consumer exits after N messages (default: on Ctrl-C).
@@ -175,6 +201,21 @@ fn run(cli: Cli) -> shared::Result<()> {
         }
         Command::DemoFair { timeline } => {
             return demo_fair(cli.amqp.as_deref(), &cli.prefix, &timeline);
+        }
+        Command::Measure {
+            messages,
+            window,
+            calls,
+            scaleout,
+            pika,
+        } => {
+            let sizes = lesson_10_rabbitmq::measure::Sizes {
+                messages,
+                window,
+                calls,
+                scaleout,
+            };
+            return measure(cli.amqp.as_deref(), &cli.prefix, sizes, pika);
         }
         command => command,
     };
@@ -338,9 +379,16 @@ fn run(cli: Cli) -> shared::Result<()> {
             )
             .await
             .map(drop),
+            Command::ScaleoutWorker { queue } => {
+                let done =
+                    lesson_10_rabbitmq::measure::scaleout_worker(url, &queue)
+                        .await?;
+                Ok(outln!("{done}")?)
+            }
             Command::DemoRedelivery
             | Command::DemoDurable { .. }
-            | Command::DemoFair { .. } => unreachable!("handled above"),
+            | Command::DemoFair { .. }
+            | Command::Measure { .. } => unreachable!("handled above"),
         }
     })
 }
@@ -405,4 +453,23 @@ fn default_run(prefix: &str) -> shared::Result<()> {
         &names,
         &out,
     ))
+}
+
+fn measure(
+    amqp: Option<&str>,
+    prefix: &str,
+    sizes: lesson_10_rabbitmq::measure::Sizes,
+    pika: bool,
+) -> shared::Result<()> {
+    let (url, _broker) = demo_broker(amqp)?;
+    let exe = std::env::current_exe()?;
+    let figures = connect::runtime()?.block_on(
+        lesson_10_rabbitmq::measure::measure(&url, prefix, sizes, Some(&exe)),
+    )?;
+    shared::print_figures(&figures)?;
+    if pika {
+        let figures = lesson_10_rabbitmq::measure::pika(&url, prefix, sizes)?;
+        shared::print_figures(&figures)?;
+    }
+    Ok(())
 }
