@@ -39,7 +39,7 @@ fn a_malformed_url_is_one_error_line() {
 fn bad_flags_are_one_error_line() {
     LESSON.assert_bad_flag(&["worker", "--prefetch", "-1"], "--prefetch");
     LESSON.assert_bad_flag(&["worker", "--count", "0"], "--count");
-    LESSON.assert_bad_flag(&["rpc-client", "99"], "<N>");
+    LESSON.assert_bad_flag(&["rpc-client", "99"], "[N]");
     LESSON.assert_bad_flag(&["receive-logs-direct"], "<SEVERITIES>");
     LESSON.assert_bad_flag(&["receive-logs-topic"], "<PATTERNS>");
 }
