@@ -47,6 +47,7 @@ pub fn decide(
 pub fn needed_by(number: u32) -> &'static [Binary] {
     match number {
         9 => &[Binary::RedisServer],
+        10 => &[Binary::RabbitmqServer],
         _ => &[],
     }
 }

@@ -138,6 +138,15 @@ pub async fn measure(
     Ok(figures)
 }
 
+/// [`measure`] on a runtime of its own, without the scale-out and with
+/// queues named `tour-…`: what the tour calls.
+pub fn measure_blocking(
+    url: &str,
+    sizes: Sizes,
+) -> shared::Result<Vec<Figure>> {
+    crate::connect::runtime()?.block_on(measure(url, "tour-", sizes, None))
+}
+
 fn rate(name: &str, count: usize, start: Instant) -> Figure {
     Figure::new(name, count as f64 / start.elapsed().as_secs_f64(), "msg/s")
 }
