@@ -210,7 +210,7 @@ async fn confirmed(confirm: lapin::PublisherConfirm) -> shared::Result<()> {
 /// lapin's IO thread, and waiting for that hand-off before taking the
 /// next delivery would add a thread round trip per message. They run
 /// beside the loop instead, at most `prefetch` of them at once.
-async fn drain(
+pub async fn drain(
     url: &str,
     queue: &str,
     prefetch: u16,
