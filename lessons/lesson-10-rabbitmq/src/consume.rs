@@ -92,6 +92,7 @@ pub async fn start(
         queue: queue.to_owned(),
     })
 }
+// ANCHOR_END: consume
 
 /// A consumer's deliveries, until its [`Stop`] fires.
 pub struct Deliveries {
@@ -136,6 +137,7 @@ impl Deliveries {
     }
 }
 
+// ANCHOR: ack
 /// `ch.basic_ack(delivery_tag=method.delivery_tag)`.
 pub async fn ack(delivery: &Delivery) -> shared::Result<()> {
     // `false` means the acker was already used: not the case here, where
@@ -146,4 +148,4 @@ pub async fn ack(delivery: &Delivery) -> shared::Result<()> {
         .map(drop)
         .map_err(lost)
 }
-// ANCHOR_END: consume
+// ANCHOR_END: ack

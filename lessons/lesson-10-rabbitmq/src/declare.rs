@@ -90,6 +90,7 @@ pub async fn queue(
         .map_err(lost)?;
     Ok(queue.message_count())
 }
+// ANCHOR_END: declare
 
 /// `channel.queue_declare('', exclusive=True)`: a queue the broker names
 /// (`amq.gen-…`), deleted when this connection closes. Returns its name.
@@ -122,6 +123,7 @@ pub async fn exchange(
         .map_err(lost)
 }
 
+// ANCHOR: bind
 /// `channel.queue_bind(exchange=exchange, queue=queue, routing_key=key)`.
 pub async fn bind(
     channel: &Channel,
@@ -140,7 +142,7 @@ pub async fn bind(
         .await
         .map_err(lost)
 }
-// ANCHOR_END: declare
+// ANCHOR_END: bind
 
 /// How many messages are ready in `name` and how many consumers it has,
 /// without creating it (a passive declare: the broker closes the channel

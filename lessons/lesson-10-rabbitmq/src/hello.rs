@@ -19,7 +19,7 @@ use crate::lines;
 /// The seed's message.
 pub const HELLO: &str = "Hello World!";
 
-// ANCHOR: hello
+// ANCHOR: send
 /// `send.py`: declare `queue`, publish `Hello World!` to it, close.
 pub async fn send(
     url: &str,
@@ -43,7 +43,9 @@ pub async fn send(
     out.say(lane, lines::sent(HELLO));
     session.close().await
 }
+// ANCHOR_END: send
 
+// ANCHOR: receive
 /// `receive.py`: declare `queue`, print each message as it comes
 /// (`auto_ack=True`), until `count` messages or `stop`. `ready` runs
 /// once the consumer is registered.
@@ -72,4 +74,4 @@ pub async fn receive(
     session.close().await?;
     Ok(received)
 }
-// ANCHOR_END: hello
+// ANCHOR_END: receive

@@ -96,6 +96,7 @@ pub async fn emit(
     );
     session.close().await
 }
+// ANCHOR_END: emit
 
 /// What a log receiver listens to.
 #[derive(Clone, Debug)]
@@ -130,6 +131,7 @@ pub async fn receive(
     let session = open(url, "receive-logs").await?;
     let channel = &session.channel;
     declare::exchange(channel, exchange, kind.exchange_kind()).await?;
+    // ANCHOR: bind_logs
     let queue = declare::exclusive_queue(channel).await?;
     let fanout = [String::new()];
     let keys = match kind {
@@ -146,6 +148,7 @@ pub async fn receive(
             consumer: subscription.name.clone(),
         });
     }
+    // ANCHOR_END: bind_logs
     let mut deliveries =
         consume::start(channel, &queue, None, Ack::Auto, stop).await?;
     out.say(lane, lines::WAITING_LOGS);
@@ -168,4 +171,3 @@ pub async fn receive(
     session.close().await?;
     Ok(received)
 }
-// ANCHOR_END: emit

@@ -120,7 +120,6 @@ impl Drop for WorkerProcess {
     }
 }
 
-// ANCHOR: run
 /// Runs the demo once with `ack`: worker processes of `exe` (this
 /// lesson's binary) on the broker at `url`, queues named with `prefix`.
 pub async fn run(
@@ -149,6 +148,7 @@ pub async fn run(
         }
         args.into_iter().map(str::to_owned).collect::<Vec<_>>()
     };
+    // ANCHOR: run
     // Worker 1 would spend a minute on each dot: it is still at work when
     // it is killed.
     let mut one = WorkerProcess::spawn(exe, "worker 1", &worker("60000"))?;
@@ -188,10 +188,10 @@ pub async fn run(
             Fate::Lost
         }
     };
+    // ANCHOR_END: run
     session.close().await?;
     Ok(fate)
 }
-// ANCHOR_END: run
 
 /// Polls until `queue` has `count` consumers.
 async fn wait_for_consumers(

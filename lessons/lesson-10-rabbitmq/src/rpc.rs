@@ -66,7 +66,6 @@ pub fn fib_handler(
     }
 }
 
-// ANCHOR: serve
 /// `rpc_server.py`: declare `queue`, take one request at a time
 /// (prefetch 1, manual ack), answer each with `handle(body)` on its
 /// `reply_to` queue under its `correlation_id`, then ack it. Stops after
@@ -88,6 +87,7 @@ where
     let mut requests =
         consume::start(channel, queue, Some(1), Ack::Manual, stop).await?;
     ready();
+    // ANCHOR: serve
     let mut answered = 0;
     while count.is_none_or(|n| answered < n) {
         let Some(request) = requests.next().await? else {
@@ -117,14 +117,13 @@ where
         consume::ack(&request).await?;
         answered += 1;
     }
+    // ANCHOR_END: serve
     Ok(answered)
 }
-// ANCHOR_END: serve
 
 /// The calls waiting for their answer, by correlation id.
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>>;
 
-// ANCHOR: client
 /// `FibonacciRpcClient`: a channel, an exclusive reply queue, and a task
 /// that hands each reply to the call waiting for its correlation id.
 pub struct RpcClient {
@@ -152,6 +151,7 @@ impl RpcClient {
         .await?;
         let pending = Pending::default();
         let ended = Arc::new(Mutex::new(None));
+        // ANCHOR: reader
         let reader = tokio::spawn({
             let (pending, ended) = (pending.clone(), ended.clone());
             async move {
@@ -177,6 +177,7 @@ impl RpcClient {
                 lock(&pending).clear();
             }
         });
+        // ANCHOR_END: reader
         Ok(RpcClient {
             channel,
             reply_to,
@@ -187,6 +188,7 @@ impl RpcClient {
         })
     }
 
+    // ANCHOR: call
     /// Publishes `body` to `queue` with this client's `reply_to` and a
     /// fresh `correlation_id`, and waits up to `patience` for the answer.
     pub async fn call(
@@ -230,7 +232,7 @@ impl RpcClient {
             }
         }
     }
-    // ANCHOR_END: client
+    // ANCHOR_END: call
 
     /// `call(n)` of the seed: `fib(n)` from the server on `queue`.
     pub async fn fib(

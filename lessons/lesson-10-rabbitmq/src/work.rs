@@ -90,7 +90,6 @@ impl Worker {
     }
 }
 
-// ANCHOR: worker
 /// `worker.py`: for each message, print it, sleep one `dot` per `.` in
 /// it, print ` [x] Done`, acknowledge. Returns how many it did.
 pub async fn worker(
@@ -115,6 +114,7 @@ pub async fn worker(
     out.say(lane, lines::WAITING);
     ready();
     let mut done = 0;
+    // ANCHOR: worker
     while worker.count.is_none_or(|n| done < n) {
         let Some(delivery) = deliveries.next().await? else {
             break;
@@ -134,7 +134,7 @@ pub async fn worker(
         }
         done += 1;
     }
+    // ANCHOR_END: worker
     session.close().await?;
     Ok(done)
 }
-// ANCHOR_END: worker
