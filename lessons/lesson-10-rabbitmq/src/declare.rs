@@ -123,7 +123,6 @@ pub async fn exchange(
         .map_err(lost)
 }
 
-// ANCHOR: bind
 /// `channel.queue_bind(exchange=exchange, queue=queue, routing_key=key)`.
 pub async fn bind(
     channel: &Channel,
@@ -142,7 +141,6 @@ pub async fn bind(
         .await
         .map_err(lost)
 }
-// ANCHOR_END: bind
 
 /// How many messages are ready in `name` and how many consumers it has,
 /// without creating it (a passive declare: the broker closes the channel
