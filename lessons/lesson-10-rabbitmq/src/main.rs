@@ -420,7 +420,10 @@ fn demo_redelivery(amqp: Option<&str>, prefix: &str) -> shared::Result<()> {
 
 fn demo_durable(messages: usize) -> shared::Result<()> {
     outln!("starting a private broker (a restart needs one this run owns)")?;
-    let mut server = RabbitServer::start()?;
+    let bar = shared::progress::spinner("starting the broker");
+    let server = RabbitServer::start();
+    bar.finish_and_clear();
+    let mut server = server?;
     let out = Transcript::stdout();
     let lane = Trace::disabled().lane("demo");
     lesson_10_rabbitmq::durable::run(&mut server, messages, &out, &lane)?;
