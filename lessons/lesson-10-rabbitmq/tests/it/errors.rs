@@ -40,8 +40,19 @@ fn bad_flags_are_one_error_line() {
     LESSON.assert_bad_flag(&["worker", "--prefetch", "-1"], "--prefetch");
     LESSON.assert_bad_flag(&["worker", "--count", "0"], "--count");
     LESSON.assert_bad_flag(&["rpc-client", "99"], "[N]");
-    LESSON.assert_bad_flag(&["receive-logs-direct"], "<SEVERITIES>");
-    LESSON.assert_bad_flag(&["receive-logs-topic"], "<PATTERNS>");
+    // A receiver with nothing to bind is refused, as the seed's receivers
+    // refuse it with their usage line.
+    for (command, what) in [
+        ("receive-logs-direct", "<SEVERITIES>"),
+        ("receive-logs-topic", "<PATTERNS>"),
+    ] {
+        let output = LESSON.run(&[command]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(stderr.contains(what), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
 }
 
 #[test]
