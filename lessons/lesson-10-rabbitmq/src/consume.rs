@@ -45,15 +45,21 @@ pub enum Ack {
 /// nothing in a test.
 pub type Stop = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// A [`Stop`] that fires on Ctrl-C (SIGINT).
+/// A [`Stop`] that fires on Ctrl-C (SIGINT). The handler is installed
+/// here, not when the stop is first polled, so a Ctrl-C that comes
+/// between this call and the first wait for a message is not the
+/// default action (killing the process without a goodbye to the broker).
+/// Call it inside the runtime.
 pub fn on_ctrl_c() -> Stop {
-    Box::pin(async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No SIGINT handler could be installed: then only the count
-            // or a lost connection ends the loop.
-            std::future::pending::<()>().await;
-        }
-    })
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::interrupt()) {
+        Ok(mut interrupts) => Box::pin(async move {
+            interrupts.recv().await;
+        }),
+        // No handler could be installed: then only the count or a lost
+        // connection ends the loop.
+        Err(_) => never(),
+    }
 }
 
 /// A [`Stop`] that never fires.

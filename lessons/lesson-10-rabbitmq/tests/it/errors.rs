@@ -128,3 +128,34 @@ fn a_broker_stopped_mid_consume_is_one_error_line() {
         "{stderr}"
     );
 }
+
+#[test]
+#[ignore = "needs RabbitMQ: cargo xtask test runs it"]
+fn ctrl_c_ends_a_consumer_cleanly() {
+    let server = crate::common::broker();
+    let prefix = crate::common::prefix("ctrl-c");
+    for command in ["receive", "worker", "receive-logs", "rpc-server"] {
+        let mut consumer = Command::new(BIN)
+            .args(["--amqp", server.url(), "--prefix", &prefix, command])
+            .env_remove("RUST_BACKTRACE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Its first line says it consumes: then Ctrl-C.
+        let mut stdout = BufReader::new(consumer.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert!(
+            line.contains("CTRL+C") || line.contains("Awaiting"),
+            "{line}"
+        );
+        let pid = rustix::process::Pid::from_child(&consumer);
+        rustix::process::kill_process(pid, rustix::process::Signal::INT)
+            .unwrap();
+        let output = consumer.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{command}: {stderr}");
+        assert!(stderr.is_empty(), "{command}: {stderr}");
+    }
+}
