@@ -192,7 +192,7 @@ fn message(words: &[String], default: &str) -> String {
 
 fn run(cli: Cli) -> shared::Result<()> {
     let Some(command) = cli.command else {
-        return default_run(&cli.prefix);
+        return default_run(cli.amqp.as_deref(), &cli.prefix);
     };
     let command = match command {
         Command::DemoDurable { messages } => return demo_durable(messages),
@@ -446,16 +446,14 @@ fn demo_fair(
     timeline.show(&trace, "lesson 10: demo-fair, a fast and a slow worker")
 }
 
-/// Every pattern in order, on the broker at AMQP_URL or a private one.
-fn default_run(prefix: &str) -> shared::Result<()> {
-    let broker = shared::services::RabbitServer::connect_or_start()?;
+/// Every pattern in order, on the broker at `--amqp`, else AMQP_URL, else
+/// a private one.
+fn default_run(amqp: Option<&str>, prefix: &str) -> shared::Result<()> {
+    let (url, _broker) = demo_broker(amqp)?;
     let out = Transcript::stdout();
     let names = Names::prefixed(prefix);
-    connect::runtime()?.block_on(lesson_10_rabbitmq::walk::walk(
-        broker.url(),
-        &names,
-        &out,
-    ))
+    connect::runtime()?
+        .block_on(lesson_10_rabbitmq::walk::walk(&url, &names, &out))
 }
 
 fn measure(
