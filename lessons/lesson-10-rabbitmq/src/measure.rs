@@ -22,12 +22,12 @@
 //! `python/pika_measure.py` measures pika's side of the same figures on
 //! the same broker (`measure --pika` runs it after these).
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use futures::future::try_join_all;
 use futures::stream::FuturesUnordered;
 use lapin::options::{
     BasicPublishOptions, ConfirmSelectOptions, QueuePurgeOptions,
@@ -161,8 +161,11 @@ async fn purge(channel: &Channel, queue: &str) -> shared::Result<()> {
 
 // ANCHOR: window
 /// Publishes `count` persistent copies of `body` on `channel` (in confirm
-/// mode), keeping at most `window` unconfirmed: before each publish over
-/// the window, it waits for the oldest confirm.
+/// mode), keeping at most `window` unconfirmed. They go out in batches of
+/// half the window, each batch's publishes awaited together (each one is
+/// a frame handed to lapin's IO thread: one at a time, the hand-offs
+/// would set the pace); before a batch goes out, the one before the last
+/// must be confirmed.
 pub async fn publish_window(
     channel: &Channel,
     queue: &str,
@@ -170,24 +173,25 @@ pub async fn publish_window(
     window: usize,
     body: &[u8],
 ) -> shared::Result<()> {
-    let mut unconfirmed = VecDeque::with_capacity(window);
-    for _ in 0..count {
-        if unconfirmed.len() >= window
-            && let Some(oldest) = unconfirmed.pop_front()
-        {
-            confirmed(oldest).await?;
-        }
-        let confirm = channel
-            .basic_publish(
+    let batch = (window / 2).max(1);
+    let mut unconfirmed = Vec::new();
+    let mut sent = 0;
+    while sent < count {
+        let size = batch.min(count - sent);
+        let publishes = (0..size).map(|_| {
+            channel.basic_publish(
                 "".into(),
                 queue.into(),
                 BasicPublishOptions::default(),
                 body,
                 BasicProperties::default().with_delivery_mode(2),
             )
-            .await
-            .map_err(lost)?;
-        unconfirmed.push_back(confirm);
+        });
+        let confirms = try_join_all(publishes).await.map_err(lost)?;
+        for confirm in std::mem::replace(&mut unconfirmed, confirms) {
+            confirmed(confirm).await?;
+        }
+        sent += size;
     }
     for confirm in unconfirmed {
         confirmed(confirm).await?;
