@@ -102,6 +102,13 @@ mod tests {
     }
 
     #[test]
+    fn the_broker_lessons_name_their_servers() {
+        assert_eq!(needed_by(9), [Binary::RedisServer]);
+        assert_eq!(needed_by(10), [Binary::RabbitmqServer]);
+        assert!(needed_by(1).is_empty());
+    }
+
+    #[test]
     #[ignore = "needs Redis and RabbitMQ: cargo xtask test runs it"]
     fn under_cargo_xtask_test_both_servers_can_be_had() {
         assert!(BOTH.into_iter().all(on_this_machine));
