@@ -47,6 +47,7 @@ pub fn decide(
 pub fn needed_by(number: u32) -> &'static [Binary] {
     match number {
         9 => &[Binary::RedisServer],
+        10 => &[Binary::RabbitmqServer],
         _ => &[],
     }
 }
@@ -98,6 +99,13 @@ mod tests {
         assert!(line.contains("needs Redis and RabbitMQ"), "{line}");
         assert!(line.contains("REDIS_URL and AMQP_URL"), "{line}");
         assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn the_broker_lessons_name_their_servers() {
+        assert_eq!(needed_by(9), [Binary::RedisServer]);
+        assert_eq!(needed_by(10), [Binary::RabbitmqServer]);
+        assert!(needed_by(1).is_empty());
     }
 
     #[test]

@@ -120,6 +120,11 @@ pub fn stops() -> Vec<Stop> {
             title: "lesson 09: Redis consumers and drains",
             run: lesson_09,
         },
+        Stop {
+            number: 10,
+            title: "lesson 10: RabbitMQ publish, consume, RPC",
+            run: lesson_10,
+        },
     ]
 }
 
@@ -487,6 +492,43 @@ fn lesson_09(size: Size) -> shared::Result<Row> {
                 "RPOP 1000 {batched:.0} vs one BRPOP each {brpop:.0} msg/s: {}",
                 times(batched / brpop),
             ),
+        ],
+        figures,
+    })
+}
+
+fn lesson_10(size: Size) -> shared::Result<Row> {
+    // 20,000 messages per publish and consume run and 2,000 RPC calls (a
+    // fiftieth in the quick tour); the scale-out, which spawns the
+    // lesson's binary, is left to `cargo run --release -p
+    // lesson-10-rabbitmq -- measure`.
+    let sizes = match size {
+        Size::Quick => lesson_10_rabbitmq::measure::Sizes {
+            messages: 400,
+            calls: 40,
+            scaleout: 0,
+            ..lesson_10_rabbitmq::measure::Sizes::NORMAL
+        },
+        Size::Normal => lesson_10_rabbitmq::measure::Sizes {
+            scaleout: 0,
+            ..lesson_10_rabbitmq::measure::Sizes::NORMAL
+        },
+    };
+    let rabbit = shared::services::RabbitServer::connect_or_start()?;
+    let figures =
+        lesson_10_rabbitmq::measure::measure_blocking(rabbit.url(), sizes)?;
+    let one = figure(&figures, "consume_msgs_per_sec_prefetch_1")?;
+    let hundred = figure(&figures, "consume_msgs_per_sec_prefetch_100")?;
+    let rpc = figure(&figures, "rpc_round_trip_us")?;
+    Ok(Row {
+        lesson: "lesson-10-rabbitmq",
+        compared: "consume from RabbitMQ",
+        ratios: vec![
+            format!(
+                "prefetch 100 {hundred:.0} vs prefetch 1 {one:.0} msg/s: {}",
+                times(hundred / one),
+            ),
+            format!("one RPC round trip: {}", human_ns(rpc * 1e3)),
         ],
         figures,
     })

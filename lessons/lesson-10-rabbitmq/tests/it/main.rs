@@ -1,0 +1,10 @@
+//! Lesson 10's integration tests, in one binary: a module per area. Every
+//! test that needs RabbitMQ is ignored by a plain `cargo test` and run by
+//! `cargo xtask test` (or with `AMQP_URL` set and `--include-ignored`).
+
+mod common;
+mod demos;
+mod errors;
+mod measure;
+mod patterns;
+mod rpc;
