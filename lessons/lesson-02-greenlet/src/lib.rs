@@ -134,7 +134,9 @@ bare_only! {
 
 pub use arch::BARE_AVAILABLE;
 pub use demo::{Who, greenlet_demo};
-pub use greenlet::{Builder, DEFAULT_STACK_SIZE, Greenlet, GreenletError};
+pub use greenlet::{
+    Builder, DEFAULT_STACK_SIZE, Greenlet, GreenletError, Shell,
+};
 pub use handoff::{Handoff, thread_round_trip_ns};
 pub use loops::{Bounce, PingPong, RawCoroutine};
 pub use measure::measure;
