@@ -244,6 +244,7 @@ impl Hub {
         if let Some(lane) = task.lane() {
             builder = builder.trace(lane);
         }
+        // ANCHOR: start_in_shell
         let runner = Rc::clone(&task);
         let run = move |()| runner.run(slot);
         // In a finished task's greenlet if one is pooled: no allocation,
@@ -252,6 +253,7 @@ impl Hub {
             Some(shell) => builder.build_in(shell, run),
             None => builder.build(run),
         };
+        // ANCHOR_END: start_in_shell
         match built {
             Ok(greenlet) => {
                 self.live.borrow_mut()[slot] = Some(greenlet.clone());
