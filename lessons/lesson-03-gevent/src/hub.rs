@@ -1,5 +1,6 @@
 //! Lesson 03: the hub, gevent's design on lesson 02's greenlets: its
-//! loop here, its tasks in `task.rs`.
+//! loop here, its tasks in `task.rs`, what it keeps of finished tasks for
+//! the next ones in `pool.rs`.
 //!
 //! **How gevent does it.** gevent runs a libev (or libuv) event loop in a
 //! greenlet of its own, the *hub*. Every other greenlet is a task the hub
