@@ -163,6 +163,7 @@ fn lesson_01(size: Size) -> shared::Result<Row> {
     let machine = figure(&figures, "send_ns_state_machine")?;
     let coroutine = figure(&figures, "send_ns_coroutine")?;
     let thread = figure(&figures, "send_ns_thread")?;
+    let bare = figure(&figures, "send_ns_bare_corosensei")?;
     Ok(Row {
         lesson: "lesson-01-yield",
         compared: "one send into a consumer",
@@ -178,6 +179,12 @@ fn lesson_01(size: Size) -> shared::Result<Row> {
                 human_ns(coroutine),
                 human_ns(machine),
                 times(coroutine / machine),
+            ),
+            format!(
+                "coroutine send {} vs the bare switch under it {}: {}",
+                human_ns(coroutine),
+                human_ns(bare),
+                times(coroutine / bare),
             ),
         ],
         figures,

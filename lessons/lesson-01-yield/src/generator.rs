@@ -18,6 +18,7 @@
 
 use std::fmt;
 use std::io;
+use std::mem::MaybeUninit;
 use std::panic::{self, AssertUnwindSafe};
 
 use corosensei::stack::DefaultStack;
@@ -45,17 +46,19 @@ pub const STACK_SIZE: usize = 1024 * 1024;
 // ANCHOR: generator
 pub struct Generator<S, Y = (), R = ()> {
     name: String,
-    // `Option<S>`: corosensei hands the *first* resume's input to the
-    // body as its argument, but the first resume is Python's `next()`,
-    // which has no value to give. `start` resumes with `None` (dropped
-    // unread) and `send` with `Some`, so the body only sees sent values.
-    coroutine: Coroutine<Option<S>, Y, R>,
+    // `MaybeUninit<S>`: corosensei hands the *first* resume's input to
+    // the body as its argument, but the first resume is Python's
+    // `next()`, which has no value to give. `start` resumes with nothing
+    // in it (the body drops it unread) and `send` with a value, so the
+    // body only sees sent values. (An `Option<S>` says the same safely,
+    // and doubled the cost of a send: see `Co::yield_`.)
+    coroutine: Coroutine<MaybeUninit<S>, Y, R>,
 }
 
 /// The body's handle for suspending itself: Python's `yield` keyword, as
 /// a method (`yield` is a reserved word in Rust).
 pub struct Co<'a, S, Y> {
-    yielder: &'a corosensei::Yielder<Option<S>, Y>,
+    yielder: &'a corosensei::Yielder<MaybeUninit<S>, Y>,
 }
 
 impl<S, Y> Co<'_, S, Y> {
@@ -64,11 +67,14 @@ impl<S, Y> Co<'_, S, Y> {
     pub fn yield_(&self, value: Y) -> S {
         // The stack switches here: corosensei saves our registers on this
         // stack and returns into `resume` on the resumer's. Our locals
-        // stay put until we come back. Only `start` resumes with `None`,
-        // before the body reached any `yield`.
-        self.yielder
-            .suspend(value)
-            .expect("only the first resume carries no value")
+        // stay put until we come back.
+        let sent = self.yielder.suspend(value);
+        // SAFETY: only `start` resumes with an empty `MaybeUninit`, and
+        // only a generator that has not started, whose body is then at
+        // its first line, not at a `yield`: that input is the body's
+        // argument, dropped unread. Every resume that returns here is a
+        // `send`, which always carries a value.
+        unsafe { sent.assume_init() }
     }
 }
 // ANCHOR_END: generator
@@ -86,13 +92,12 @@ impl<S: 'static, Y: 'static, R: 'static> Generator<S, Y, R> {
         let stack = DefaultStack::new(STACK_SIZE).map_err(|e| {
             io::Error::new(e.kind(), format!("no stack for {name}: {e}"))
         })?;
-        let coroutine =
-            Coroutine::with_stack(stack, move |yielder, first: Option<S>| {
-                // The first input is `start`'s `None`: nothing to read.
-                debug_assert!(first.is_none(), "start resumes with None");
-                drop(first);
-                body(Co { yielder })
-            });
+        let coroutine = Coroutine::with_stack(stack, move |yielder, first| {
+            // The first input is `start`'s empty one: nothing to read
+            // (and dropping a `MaybeUninit` drops nothing).
+            let _: MaybeUninit<S> = first;
+            body(Co { yielder })
+        });
         Ok(Generator { name, coroutine })
     }
 
@@ -106,7 +111,7 @@ impl<S: 'static, Y: 'static, R: 'static> Generator<S, Y, R> {
             let name = self.name.clone();
             return Err(GeneratorError::AlreadyStarted { name });
         }
-        self.resume(None)
+        self.resume(MaybeUninit::uninit())
     }
 
     // ANCHOR: resume
@@ -121,14 +126,14 @@ impl<S: 'static, Y: 'static, R: 'static> Generator<S, Y, R> {
             let name = self.name.clone();
             return Err(GeneratorError::NotStarted { name });
         }
-        self.resume(Some(value))
+        self.resume(MaybeUninit::new(value))
     }
 
     /// The one place the producer's stack switches to the body's.
     #[inline]
     fn resume(
         &mut self,
-        input: Option<S>,
+        input: MaybeUninit<S>,
     ) -> Result<Resumed<Y, R>, GeneratorError> {
         // A panic in the body unwinds the body's stack, is re-raised here
         // on ours, and is caught again as a value. `AssertUnwindSafe`:

@@ -87,7 +87,10 @@
 //!   microseconds (two trips through the kernel's scheduler, and more when
 //!   the other thread sits on another, idle core that must be woken first;
 //!   compare with `taskset -c 0`): three or more orders of magnitude apart,
-//!   for the same transcript.
+//!   for the same transcript. `send_ns_bare_corosensei`, timed in the
+//!   same rounds, is the bare resume + suspend under the coroutine's
+//!   send: the two come out within noise of each other, because the
+//!   send's value travels as a `MaybeUninit` (see [`Generator`]).
 //! - Python insists that the first resume carries no value
 //!   (`TypeError: can't send non-None value to a just-started generator`):
 //!   the first resume runs the body from its first line to its first

@@ -346,35 +346,15 @@ impl<V: 'static> Builder<V> {
     where
         F: FnOnce(V) -> V + 'static,
     {
-        let name = match self.name {
-            Some(name) => Name::Given(name),
-            None => {
-                let n = UNNAMED.get() + 1;
-                UNNAMED.set(n);
-                Name::Numbered(n, OnceCell::new())
-            }
-        };
+        let name = self.take_name();
         let stack = GreenletStack::new(self.stack_size).map_err(|e| {
             let name = name.as_str();
             io::Error::new(e.kind(), format!("no stack for {name}: {e}"))
         })?;
         let (stack_low, stack_high) = (stack.limit().get(), stack.base().get());
-        let body = move |yielder: &GreenletYielder<V>, first: Delivery<V>| {
-            // First run: the driver has just made us current. Leave our
-            // yielder where our `switch` calls can find it.
-            if let Ok(Some(me)) = running::<V>() {
-                me.yielder.set(Some(NonNull::from(yielder)));
-            }
-            match first {
-                Ok(value) => f(value),
-                // The driver never starts a greenlet with an error: an
-                // error for a fresh greenlet kills it unstarted instead.
-                Err(error) => unreachable!("started with {error}"),
-            }
-        };
         let inner = Inner {
             name,
-            co: RefCell::new(Coroutine::with_stack(stack, body)),
+            co: RefCell::new(Coroutine::with_stack(stack, body(f))),
             parent: self.parent.unwrap_or_else(Greenlet::current),
             yielder: Cell::new(None),
             stack_low,
@@ -385,6 +365,151 @@ impl<V: 'static> Builder<V> {
         Ok(Greenlet {
             kind: Kind::Child(Rc::new(inner)),
         })
+    }
+
+    /// [`build`](Builder::build), in the memory of a dead greenlet: its
+    /// handle's allocation and its stack, if the stack has the size asked
+    /// for (else the shell is dropped and a new greenlet built). No
+    /// allocation and no system call: what a scheduler that makes
+    /// greenlets by the hundred thousand does with the ones that finished
+    /// (lesson 03's hub).
+    pub fn build_in<F>(self, shell: Shell<V>, f: F) -> io::Result<Greenlet<V>>
+    where
+        F: FnOnce(V) -> V + 'static,
+    {
+        let Shell(mut inner) = shell;
+        let Some(reused) = Rc::get_mut(&mut inner)
+            .filter(|reused| reused.stack_size() == usable(self.stack_size))
+        else {
+            return self.build(f);
+        };
+        let name = self.take_name();
+        let co = reused.co.get_mut();
+        // The dead coroutine gives its stack to the new one, in place. The
+        // read leaves `*co` a bitwise copy that must not be dropped: it is
+        // overwritten before anything can look at it.
+        let abort = AbortOnUnwind;
+        // SAFETY: `co` is a valid, initialised coroutine (we have the only
+        // handle, so nothing else reads it); after `ptr::read` we own its
+        // value and `*co` is treated as uninitialised until `ptr::write`
+        // fills it. Nothing between them can unwind: `into_stack` only
+        // panics for a coroutine that has not finished, and a shell's has
+        // (`Greenlet::into_shell` checks it), and `AbortOnUnwind` would
+        // end the process before a double drop could happen.
+        unsafe {
+            let stack = std::ptr::read(co).into_stack();
+            std::ptr::write(co, Coroutine::with_stack(stack, body(f)));
+        }
+        std::mem::forget(abort);
+        reused.name = name;
+        reused.parent = self.parent.unwrap_or_else(Greenlet::current);
+        reused.yielder.set(None);
+        reused.parked.set(0);
+        reused.lane = self.lane;
+        Ok(Greenlet {
+            kind: Kind::Child(inner),
+        })
+    }
+
+    /// Its name: the builder's, or the next `greenlet-N`.
+    fn take_name(&self) -> Name {
+        match &self.name {
+            Some(name) => Name::Given(name.clone()),
+            None => {
+                let n = UNNAMED.get() + 1;
+                UNNAMED.set(n);
+                Name::Numbered(n, OnceCell::new())
+            }
+        }
+    }
+}
+
+/// Ends the process if dropped while unwinding: guards a stretch of code
+/// that must not unwind (it is `forget`ten at the end of that stretch).
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        std::process::abort();
+    }
+}
+
+/// The usable bytes of a stack asked for with `size`, as
+/// [`GreenletStack::new`] rounds it.
+fn usable(size: usize) -> usize {
+    GreenletStack::usable_size(size)
+}
+
+/// A greenlet's function as corosensei runs it: on its first run it
+/// leaves its yielder where `switch` finds it, then calls `f`.
+fn body<V: 'static, F>(
+    f: F,
+) -> impl FnOnce(&GreenletYielder<V>, Delivery<V>) -> V + 'static
+where
+    F: FnOnce(V) -> V + 'static,
+{
+    move |yielder: &GreenletYielder<V>, first: Delivery<V>| {
+        // First run: the driver has just made us current. Leave our
+        // yielder where our `switch` calls can find it.
+        if let Ok(Some(me)) = running::<V>() {
+            me.yielder.set(Some(NonNull::from(yielder)));
+        }
+        match first {
+            Ok(value) => f(value),
+            // The driver never starts a greenlet with an error: an error
+            // for a fresh greenlet kills it unstarted instead.
+            Err(error) => unreachable!("started with {error}"),
+        }
+    }
+}
+
+/// A dead greenlet's memory (its handle's allocation and its stack),
+/// ready to be built into a new greenlet with [`Builder::build_in`]: from
+/// [`Greenlet::into_shell`]. It holds no parent and no function, so
+/// dropping it only frees memory.
+pub struct Shell<V = ()>(Rc<Inner<V>>);
+
+impl<V> Shell<V> {
+    /// Starts loading into the CPU's cache the top of its stack, which
+    /// building a greenlet in it writes first: see
+    /// [`Greenlet::prefetch`].
+    #[inline]
+    pub fn prefetch(&self) {
+        // The handle (building in it writes most of its fields), and the
+        // stack as deep as its last greenlet went: the next one, built by
+        // the same scheduler, usually runs the same code to the same
+        // depth.
+        crate::arch::prefetch(Rc::as_ptr(&self.0) as usize, 3);
+        self.0.prefetch_stack();
+    }
+}
+
+impl<V> fmt::Debug for Shell<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shell")
+            .field("stack_size", &self.0.stack_size())
+            .finish()
+    }
+}
+
+impl<V> Inner<V> {
+    /// Starts loading its stack from 128 bytes below where it last
+    /// stopped up to the top, at most 16 lines (a KiB); the top two lines
+    /// if it never stopped (corosensei's start frame is there).
+    #[inline]
+    fn prefetch_stack(&self) {
+        let parked = self.parked.get();
+        if parked != 0 {
+            let lines = (self.stack_high - parked + 128).div_ceil(64);
+            crate::arch::prefetch(parked - 128, lines.min(16));
+        } else {
+            crate::arch::prefetch(self.stack_high - 128, 2);
+        }
+    }
+
+    /// Usable bytes of its stack.
+    fn stack_size(&self) -> usize {
+        self.stack_high - self.stack_low - crate::stack::page_size()
     }
 }
 
@@ -682,6 +807,27 @@ impl<V: 'static> Greenlet<V> {
         co.force_unwind();
         Ok(())
     }
+
+    /// This dead greenlet's memory, to build the next greenlet in
+    /// ([`Builder::build_in`]), if this is its last handle; else the
+    /// greenlet back. Its parent is let go (a shell must not keep a live
+    /// greenlet alive, nor be one to unwind at thread exit).
+    pub fn into_shell(self) -> Result<Shell<V>, Greenlet<V>> {
+        let Kind::Child(mut inner) = self.kind else {
+            return Err(self);
+        };
+        let dead = inner.co.try_borrow().is_ok_and(|co| co.done());
+        match Rc::get_mut(&mut inner) {
+            Some(shell) if dead => {
+                shell.parent = Greenlet::main();
+                shell.lane = None;
+                Ok(Shell(inner))
+            }
+            _ => Err(Greenlet {
+                kind: Kind::Child(inner),
+            }),
+        }
+    }
 }
 
 impl<V> Greenlet<V> {
@@ -702,8 +848,10 @@ impl<V> Greenlet<V> {
     }
 
     /// A hint, for schedulers: start loading into the CPU's cache the
-    /// part of this greenlet's stack that switching to it will touch
-    /// first. A scheduler that knows which greenlet comes next calls this
+    /// part of this greenlet's stack that switching to it will touch:
+    /// from just below where it stopped up to the top of its stack (at
+    /// most a KiB), since a resumed task usually returns through every
+    /// frame it had. A scheduler that knows which greenlet comes next calls this
     /// before switching to the current one, so that the memory arrives
     /// while the current one runs. With a hundred thousand greenlets,
     /// their stacks do not fit in any cache, and resuming one without
@@ -711,13 +859,7 @@ impl<V> Greenlet<V> {
     #[inline]
     pub fn prefetch(&self) {
         if let Kind::Child(inner) = &self.kind {
-            let parked = inner.parked.get();
-            if parked != 0 {
-                crate::arch::prefetch(parked - 128, 6);
-            } else {
-                // Fresh: corosensei's start frame is at the top.
-                crate::arch::prefetch(inner.stack_high - 128, 2);
-            }
+            inner.prefetch_stack();
         }
     }
 

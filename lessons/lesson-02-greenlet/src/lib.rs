@@ -45,7 +45,8 @@
 //! - [`Greenlet`] is the symmetric switch built on corosensei's asymmetric
 //!   coroutines with a trampoline: the main greenlet runs a driver loop,
 //!   and a greenlet that switches suspends to the driver with "switch to
-//!   X, carrying v". See the [`greenlet`] module.
+//!   X, carrying v". A dead greenlet's memory can build the next one
+//!   ([`Greenlet::into_shell`], [`Builder::build_in`]): no allocation.
 //! - [`stack`] is the memory a greenlet runs on: one mapping with a
 //!   guard page, reused from a per-thread pool when freed, so that
 //!   creating greenlets by the hundred thousand (lesson 03's hub) costs no
@@ -134,7 +135,9 @@ bare_only! {
 
 pub use arch::BARE_AVAILABLE;
 pub use demo::{Who, greenlet_demo};
-pub use greenlet::{Builder, DEFAULT_STACK_SIZE, Greenlet, GreenletError};
+pub use greenlet::{
+    Builder, DEFAULT_STACK_SIZE, Greenlet, GreenletError, Shell,
+};
 pub use handoff::{Handoff, thread_round_trip_ns};
 pub use loops::{Bounce, PingPong, RawCoroutine};
 pub use measure::measure;

@@ -188,7 +188,7 @@ pub fn release_pool() -> usize {
         .unwrap_or(0)
 }
 
-fn page_size() -> usize {
+pub(crate) fn page_size() -> usize {
     // SAFETY: `sysconf` reads a constant of the system; no memory is
     // involved.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -204,6 +204,16 @@ pub struct GreenletStack {
 }
 
 impl GreenletStack {
+    /// The usable bytes of a stack asked for with `size`: rounded up to
+    /// pages, at least one (or `size` itself, when rounding overflows:
+    /// `new` refuses that size).
+    pub fn usable_size(size: usize) -> usize {
+        let page = page_size();
+        size.max(page)
+            .checked_next_multiple_of(page)
+            .unwrap_or(size)
+    }
+
     /// A stack with at least `size` usable bytes (rounded up to pages; at
     /// least one page) above one guard page.
     pub fn new(size: usize) -> io::Result<GreenletStack> {

@@ -1,5 +1,6 @@
 //! Lesson 03: the hub, gevent's design on lesson 02's greenlets: its
-//! loop here, its tasks in `task.rs`.
+//! loop here, its tasks in `task.rs`, what it keeps of finished tasks for
+//! the next ones in `pool.rs`.
 //!
 //! **How gevent does it.** gevent runs a libev (or libuv) event loop in a
 //! greenlet of its own, the *hub*. Every other greenlet is a task the hub
@@ -57,6 +58,7 @@ use lesson_02_greenlet::{Greenlet, stack};
 use shared::Lane;
 
 mod demo;
+mod pool;
 mod task;
 
 pub use demo::{Spawner, gevent_demo, tasks_demo};
@@ -243,8 +245,17 @@ impl Hub {
         if let Some(lane) = task.lane() {
             builder = builder.trace(lane);
         }
+        // ANCHOR: start_in_shell
         let runner = Rc::clone(&task);
-        match builder.build(move |()| runner.run(slot)) {
+        let run = move |()| runner.run(slot);
+        // In a finished task's greenlet if one is pooled: no allocation,
+        // no system call. Else a new one, on a stack from lesson 02's pool.
+        let built = match pool::take_shell() {
+            Some(shell) => builder.build_in(shell, run),
+            None => builder.build(run),
+        };
+        // ANCHOR_END: start_in_shell
+        match built {
             Ok(greenlet) => {
                 self.live.borrow_mut()[slot] = Some(greenlet.clone());
                 Some(greenlet)
@@ -254,6 +265,7 @@ impl Hub {
                 // whoever joins it hears why.
                 self.free.borrow_mut().push(slot);
                 task.fail(self, format!("{error}"));
+                task.release();
                 None
             }
         }
@@ -291,6 +303,12 @@ fn hub_loop(hub: &Hub) {
             // waited in joinall, or finished (we are every task's parent).
             // A dead greenlet (killed while queued) is an error we skip.
             let _ = next.switch(());
+            // ANCHOR_END: hub_round
+            if next.is_dead() {
+                // Finished: its memory builds the next task's greenlet.
+                pool::put_greenlet(next);
+            }
+            // ANCHOR: hub_round
         }
         // ANCHOR_END: hub_round
         // ANCHOR: hub_timers
@@ -379,14 +397,17 @@ pub fn run_with<R>(config: Config, f: impl FnOnce() -> R) -> R {
         .stack_size(64 * 1024)
         .build(|()| hub_loop(&the_hub("loop")))
         .unwrap_or_else(|e| panic!("cannot create the hub: {e}"));
+    // The last run's queues, with their capacity: a run that spawns as
+    // many tasks as the last one does not grow them again.
+    let queues = pool::take_queues();
     let state = Rc::new(Hub {
         greenlet,
-        ready: RefCell::default(),
-        timers: RefCell::default(),
+        ready: RefCell::new(queues.ready),
+        timers: RefCell::new(queues.timers),
         timer_seq: Cell::new(0),
         spawned: Cell::new(0),
-        live: RefCell::default(),
-        free: RefCell::default(),
+        live: RefCell::new(queues.live),
+        free: RefCell::new(queues.free),
         loop_exit: Cell::new(false),
         closing: Cell::new(false),
         stack_size: config.stack_size,
@@ -415,8 +436,8 @@ impl Drop for Teardown {
         // Put the hub back while tasks unwind: their destructors may ask
         // for it (and get a `closing` hub that no longer switches).
         HUB.set(Some(Rc::clone(&hub)));
-        let live = std::mem::take(&mut *hub.live.borrow_mut());
-        for task in live.into_iter().flatten() {
+        let mut live = std::mem::take(&mut *hub.live.borrow_mut());
+        for task in live.drain(..).flatten() {
             // Unwinds a suspended task; drops a fresh one's closure.
             let _ = task.kill();
         }
@@ -424,14 +445,23 @@ impl Drop for Teardown {
         // Taken out before they drop: a dropped closure's destructors may
         // look at the hub. A task that never started drops its closure
         // now, not whenever its `Task` handle goes.
-        let ready = std::mem::take(&mut *hub.ready.borrow_mut());
-        for entry in ready {
+        let mut ready = std::mem::take(&mut *hub.ready.borrow_mut());
+        for entry in ready.drain(..) {
             if let Ready::Start(task) = entry {
                 task.discard();
             }
         }
-        drop(std::mem::take(&mut *hub.timers.borrow_mut()));
+        let mut timers = std::mem::take(&mut *hub.timers.borrow_mut());
+        timers.clear();
         drop(hub.idle.borrow_mut().take());
+        let mut free = std::mem::take(&mut *hub.free.borrow_mut());
+        free.clear();
+        pool::put_queues(pool::Queues {
+            ready,
+            timers,
+            live,
+            free,
+        });
         HUB.set(None);
     }
 }
@@ -462,10 +492,12 @@ pub fn sleep(duration: Duration) {
 }
 // ANCHOR_END: sleep
 
-/// Stack pool housekeeping: unmaps the free stacks this thread keeps for
-/// reuse (lesson 02's [`stack::release_pool`]), returning how many. Memory
-/// measurements start here.
+/// Pool housekeeping: lets go of the finished tasks' greenlets and
+/// records this thread keeps for reuse, then unmaps the free stacks
+/// (lesson 02's [`stack::release_pool`]), returning how many stacks.
+/// Memory measurements start here.
 pub fn release_stacks() -> usize {
+    pool::release();
     stack::release_pool()
 }
 

@@ -28,7 +28,8 @@
 //!
 //! The hub is gevent's own design, small enough to read in one sitting:
 //! one OS thread, every task a greenlet (lesson 02), and the hub the only
-//! place that waits. may is the same idea industrialised: stackful
+//! place that waits; a finished task's greenlet and record are built into
+//! the next task's, so a warm hub spawns without allocating. may is the same idea industrialised: stackful
 //! coroutines, but on several worker threads if asked. tokio has no
 //! stacks at all: a task is a future, a state machine the compiler wrote,
 //! and it can only pause at an `.await`.

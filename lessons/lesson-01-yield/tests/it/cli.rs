@@ -43,7 +43,7 @@ fn an_unwritable_svg_is_refused_before_the_run() {
 }
 
 #[test]
-fn measure_prints_three_figures_the_tour_can_parse() {
+fn measure_prints_four_figures_the_tour_can_parse() {
     let figures =
         LESSON.figures(&["measure", "--sends", "1000", "--rounds", "1"]);
     let names: Vec<_> = figures.iter().map(|f| f.name.as_str()).collect();
@@ -52,7 +52,8 @@ fn measure_prints_three_figures_the_tour_can_parse() {
         [
             "send_ns_coroutine",
             "send_ns_state_machine",
-            "send_ns_thread"
+            "send_ns_thread",
+            "send_ns_bare_corosensei"
         ]
     );
     assert!(figures.iter().all(|f| f.unit == "ns" && f.value >= 0.0));

@@ -87,6 +87,30 @@ fn dropping_an_unstarted_generator_drops_its_captures() {
 }
 
 #[test]
+fn every_sent_value_is_dropped_once_and_start_sends_none() {
+    // A sent value that owns something: each must reach the body and be
+    // dropped exactly once, and `start`'s empty first input must not be
+    // dropped as if it held a plate.
+    let (dropped, received) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    let counter = received.clone();
+    let mut generator = Generator::<Plate>::new("c1", move |co| {
+        loop {
+            let _plate = co.yield_(());
+            counter.set(counter.get() + 1);
+        }
+    })
+    .unwrap();
+    generator.start().unwrap();
+    assert_eq!(dropped.get(), 0);
+    for sent in 1..=3 {
+        generator.send(Plate(dropped.clone())).unwrap();
+        assert_eq!((received.get(), dropped.get()), (sent, sent));
+    }
+    drop(generator);
+    assert_eq!(dropped.get(), 3, "unwinding drops no plate twice");
+}
+
+#[test]
 fn send_before_start_is_python_s_type_error_as_a_value() {
     let mut generator = Generator::<u32>::new("c1", |co| {
         loop {

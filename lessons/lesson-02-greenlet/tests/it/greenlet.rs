@@ -346,3 +346,68 @@ fn a_destructor_run_by_a_kill_cannot_switch() {
     );
     assert!(victim.is_dead() && killer.is_dead());
 }
+
+#[test]
+fn a_dead_greenlet_s_shell_builds_the_next_one_on_its_stack() {
+    let first = Greenlet::<u64>::builder()
+        .stack_size(16 * 1024)
+        .build(|x| x + 1)
+        .unwrap();
+    assert_eq!(first.switch(1), Ok(2));
+    // Its stack's address, read off a local of the next greenlet.
+    let here = |_| {
+        let probe = 0u8;
+        std::hint::black_box(&raw const probe) as u64
+    };
+    let fresh = Greenlet::<u64>::builder().stack_size(16 * 1024).build(here);
+    let fresh_at = fresh.unwrap().switch(0).unwrap();
+
+    let shell = first.into_shell().expect("dead, and its last handle");
+    let second = Greenlet::<u64>::builder()
+        .name("second")
+        .stack_size(16 * 1024)
+        .build_in(shell, here)
+        .unwrap();
+    assert_eq!(second.name(), "second");
+    assert!(!second.is_started());
+    let second_at = second.switch(0).unwrap();
+    assert!(second.is_dead());
+    // Both ran at the same depth of a stack of the same size: the second
+    // on the first's stack, which the fresh one could not have had.
+    assert_ne!(second_at, fresh_at);
+    assert_eq!(second_at % 4096, fresh_at % 4096);
+}
+
+#[test]
+fn only_a_dead_greenlet_s_last_handle_becomes_a_shell() {
+    let alive = Greenlet::<u64>::new(|x| x);
+    let alive = alive.into_shell().expect_err("not started: not dead");
+    assert_eq!(alive.switch(5), Ok(5));
+    let other = alive.clone();
+    let shared = alive.into_shell().expect_err("another handle holds it");
+    drop(other);
+    assert!(shared.into_shell().is_ok());
+    assert!(Greenlet::<u64>::main().into_shell().is_err());
+}
+
+#[test]
+fn a_shell_of_another_stack_size_is_not_reused() {
+    let small = Greenlet::<u64>::builder().stack_size(8192);
+    let small = small.build(|x| x).unwrap();
+    small.switch(0).unwrap();
+    let shell = small.into_shell().unwrap();
+    let big = Greenlet::<u64>::builder().stack_size(256 * 1024);
+    // Deep enough (200 frames of at least 64 B, in a debug build a few
+    // hundred each) to overflow the shell's 8 KiB.
+    let big = big.build_in(shell, depth_sum).unwrap();
+    assert_eq!(big.switch(200), Ok(20_100));
+}
+
+fn depth_sum(n: u64) -> u64 {
+    let frame = [n; 8];
+    if n == 0 {
+        0
+    } else {
+        std::hint::black_box(frame)[0] + depth_sum(n - 1)
+    }
+}

@@ -1,29 +1,46 @@
 //! Lesson 03: the hub's tasks: what `spawn` returns and what `joinall`
 //! waits on, gevent's `Greenlet` objects and their links.
 //!
-//! A task is one allocation ([`TaskCell`]): its *link* (its name, its
-//! result once it has one, and the greenlets waiting for it, which is
-//! what gevent calls links) and its closure until it starts. Its greenlet
-//! and stack are made by the hub when it first gets to the task, so a
-//! spawn costs an allocation and a queue push, no system call. A task's
-//! panic is caught on its own stack and kept in its link: gevent keeps a
-//! greenlet's exception for whoever joins it, and so does [`joinall`].
+//! A task is one record ([`TaskCell`]): its *link* (its name, its result
+//! once it has one, and the greenlets waiting for it, which is what
+//! gevent calls links) and its closure until it starts. Its greenlet and
+//! stack are made by the hub when it first gets to the task, so a spawn
+//! is a record and a queue push, no system call; and the record is one a
+//! finished task of the same closure type left behind (`pool.rs`), so in
+//! a steady state not even an allocation. A task's panic is caught on its
+//! own stack and kept in its link: gevent keeps a greenlet's exception
+//! for whoever joins it, and so does [`joinall`].
 
 use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use lesson_02_greenlet::Greenlet;
 use shared::Lane;
 
-use super::{Hub, Ready, the_hub};
+use super::{Hub, Ready, pool, the_hub};
 use crate::{TaskError, panic_in, task_name};
 
 /// A spawned task: gevent's `Greenlet` object as `spawn` returns it.
 /// [`joinall`] takes its result; it says nothing about the task's
 /// greenlet, which is the hub's.
 pub struct Task<T> {
-    cell: Rc<dyn Linked<T>>,
+    // Given back with `release` when the handle drops, never dropped
+    // plainly: see `Drop for Task`.
+    cell: ManuallyDrop<Rc<dyn Linked<T>>>,
+}
+
+/// Whoever lets go of a task record last gives it to the pool: the
+/// handle, here, or the task's greenlet when it finishes after its handle
+/// was dropped (gevent's fire-and-forget `spawn`).
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        // SAFETY: `cell` is taken once, here, and `self` is not used
+        // after this.
+        let cell = unsafe { ManuallyDrop::take(&mut self.cell) };
+        cell.release();
+    }
 }
 
 /// What a task and whoever joins it share: its result and its waiters
@@ -47,9 +64,12 @@ impl<T> Link<T> {
     fn finish(&self, hub: &Hub, result: Result<T, TaskError>) {
         *self.result.borrow_mut() = Some(result);
         self.done.set(true);
-        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
-        let waiters = waiters.into_iter().map(Ready::Resume);
-        hub.ready.borrow_mut().extend(waiters);
+        // Drained, not taken: the list keeps its room for the record's
+        // next task.
+        let mut waiters = self.waiters.borrow_mut();
+        hub.ready
+            .borrow_mut()
+            .extend(waiters.drain(..).map(Ready::Resume));
     }
 }
 
@@ -61,21 +81,73 @@ struct TaskCell<T, F> {
     lane: Option<Lane>,
 }
 
+impl<T: 'static, F: FnOnce() -> T + 'static> TaskCell<T, F> {
+    /// A record for a new task: one a finished task of the same types
+    /// left in the pool, or a new allocation.
+    fn new(
+        link: Link<T>,
+        f: F,
+        stack_size: usize,
+        lane: Option<Lane>,
+    ) -> Rc<Self> {
+        if let Some(mut cell) = pool::take_record::<Self>()
+            && let Some(reused) = Rc::get_mut(&mut cell)
+        {
+            reused.link.number = link.number;
+            reused.link.name = link.name;
+            reused.link.done.set(false);
+            *reused.f.get_mut() = Some(f);
+            reused.stack_size = stack_size;
+            reused.lane = lane;
+            return cell;
+        }
+        Rc::new(TaskCell {
+            link,
+            f: Cell::new(Some(f)),
+            stack_size,
+            lane,
+        })
+    }
+
+    /// Lets go of one handle of the record; the last one empties it
+    /// (dropping whatever result nobody took) and gives it to the pool.
+    fn release(mut self: Rc<Self>) {
+        let Some(record) = Rc::get_mut(&mut self) else {
+            return; // Someone else holds it: they release it later.
+        };
+        record.link.name = None;
+        *record.link.result.get_mut() = None;
+        record.link.waiters.get_mut().clear();
+        *record.f.get_mut() = None;
+        record.lane = None;
+        pool::put_record(self);
+    }
+}
+
 /// A task's link, without its closure's type: what [`Task`] holds.
 trait Linked<T> {
     fn link(&self) -> &Link<T>;
+    /// Lets go of this handle: see [`TaskCell::release`].
+    fn release(self: Rc<Self>);
 }
 
-impl<T, F> Linked<T> for TaskCell<T, F> {
+impl<T: 'static, F: FnOnce() -> T + 'static> Linked<T> for TaskCell<T, F> {
     fn link(&self) -> &Link<T> {
         &self.link
+    }
+
+    fn release(self: Rc<Self>) {
+        TaskCell::release(self);
     }
 }
 
 /// A task without its types: what the hub's ready queue holds.
 pub(super) trait Start {
-    /// Runs the task on its greenlet: its closure, then its ending.
-    fn run(&self, slot: usize);
+    /// Runs the task on its greenlet: its closure, then its ending; then
+    /// lets go of the greenlet's handle of the record.
+    fn run(self: Rc<Self>, slot: usize);
+    /// Lets go of a handle: see [`TaskCell::release`].
+    fn release(self: Rc<Self>);
     /// Ends a task whose greenlet could not be made.
     fn fail(&self, hub: &Hub, reason: String);
     /// Drops a task's closure that never ran (at teardown).
@@ -84,8 +156,8 @@ pub(super) trait Start {
     fn lane(&self) -> Option<Lane>;
 }
 
-impl<T, F: FnOnce() -> T> Start for TaskCell<T, F> {
-    fn run(&self, slot: usize) {
+impl<T: 'static, F: FnOnce() -> T + 'static> Start for TaskCell<T, F> {
+    fn run(self: Rc<Self>, slot: usize) {
         let Some(f) = self.f.take() else { return };
         // Its own panic is caught here, on its own stack, and kept for
         // whoever joins it: the other tasks carry on.
@@ -109,7 +181,12 @@ impl<T, F: FnOnce() -> T> Start for TaskCell<T, F> {
         self.link.finish(&hub, result);
         hub.live.borrow_mut()[slot] = None;
         hub.free.borrow_mut().push(slot);
+        TaskCell::release(self);
         // Returning switches to our parent, the hub.
+    }
+
+    fn release(self: Rc<Self>) {
+        TaskCell::release(self);
     }
 
     fn fail(&self, hub: &Hub, reason: String) {
@@ -207,22 +284,21 @@ impl Builder {
     {
         let hub = the_hub("spawn");
         let number = hub.spawned.replace(hub.spawned.get() + 1);
-        let cell = Rc::new(TaskCell {
-            link: Link {
-                number,
-                name: self.name,
-                result: RefCell::new(None),
-                done: Cell::new(false),
-                waiters: RefCell::new(Vec::new()),
-            },
-            f: Cell::new(Some(f)),
-            stack_size: self.stack_size.unwrap_or(hub.stack_size),
-            lane: self.lane,
-        });
+        let link = Link {
+            number,
+            name: self.name,
+            result: RefCell::new(None),
+            done: Cell::new(false),
+            waiters: RefCell::new(Vec::new()),
+        };
+        let stack_size = self.stack_size.unwrap_or(hub.stack_size);
+        let cell = TaskCell::new(link, f, stack_size, self.lane);
         // No greenlet yet: the hub makes it when it gets to the task.
         let start: Rc<dyn Start> = cell.clone();
         hub.ready.borrow_mut().push_back(Ready::Start(start));
-        Task { cell }
+        Task {
+            cell: ManuallyDrop::new(cell),
+        }
     }
     // ANCHOR_END: spawn
 }
