@@ -10,3 +10,4 @@
 //! pays for the testing.
 
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+pub(crate) use std::thread;
