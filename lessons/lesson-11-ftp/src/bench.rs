@@ -7,7 +7,7 @@
 //! they are the load, not the lesson: the server under test is one thread
 //! whatever it serves.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
@@ -146,29 +146,48 @@ fn all_at_once(
 // ANCHOR: copy_loopback
 /// The ceiling: `bytes` through one loopback connection with
 /// `std::io::copy` on both ends, no protocol, no disk, no checksum.
+/// `buffer`: `None` for plain `io::copy`, which moves 8 KiB per syscall;
+/// `Some(n)` to copy through buffers of `n` bytes on both ends.
 ///
 /// # Errors
 ///
 /// What the sockets said.
 pub fn copy_loopback(
     bytes: u64,
+    buffer: Option<usize>,
     progress: &ProgressBar,
 ) -> io::Result<Duration> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let sender = std::thread::spawn(move || -> io::Result<()> {
-        let mut stream = TcpStream::connect(addr)?;
-        let mut data = Pattern::new(0).take(bytes);
-        io::copy(&mut data, &mut stream)?;
+        let stream = TcpStream::connect(addr)?;
+        // `repeat` fills a buffer with one byte: the sender costs
+        // nothing but its `send`s.
+        let mut data = io::repeat(b'x').take(bytes);
+        match buffer {
+            None => io::copy(&mut data, &mut { stream })?,
+            Some(n) => {
+                let mut out = io::BufWriter::with_capacity(n, stream);
+                let sent = io::copy(&mut data, &mut out)?;
+                out.flush()?;
+                sent
+            }
+        };
         Ok(())
     });
     let (stream, _) = listener.accept()?;
     let began = Instant::now();
-    let mut counted = Counted {
+    let counted = Counted {
         inner: stream,
         progress,
     };
-    let copied = io::copy(&mut counted, &mut io::sink())?;
+    let copied = match buffer {
+        None => io::copy(&mut { counted }, &mut io::sink())?,
+        Some(n) => {
+            let mut input = io::BufReader::with_capacity(n, counted);
+            io::copy(&mut input, &mut io::sink())?
+        }
+    };
     let elapsed = began.elapsed();
     sender
         .join()
@@ -206,4 +225,4 @@ pub fn bytes_bar(bytes: u64, message: &'static str) -> ProgressBar {
     bar
 }
 
-const _: () = assert!(CHUNK % 8 == 0, "Pattern reads whole words");
+const _: () = assert!(CHUNK.is_multiple_of(8), "Pattern reads whole words");

@@ -28,7 +28,9 @@ pub enum FtpError {
 impl fmt::Display for FtpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FtpError::Refused(refusal) => write!(f, "the server said {refusal}"),
+            FtpError::Refused(refusal) => {
+                write!(f, "the server said {refusal}")
+            }
             FtpError::Corrupt(what) => write!(f, "corrupt transfer: {what}"),
             FtpError::Protocol(what) => write!(f, "protocol error: {what}"),
             FtpError::Io(e) => write!(f, "{e}"),
@@ -103,8 +105,9 @@ impl Client {
                 "the connection closed mid-reply".into(),
             ));
         }
-        let line = String::from_utf8(line)
-            .map_err(|_| FtpError::Protocol("a reply that is not UTF-8".into()))?;
+        let line = String::from_utf8(line).map_err(|_| {
+            FtpError::Protocol("a reply that is not UTF-8".into())
+        })?;
         match Refusal::from_reply(&line) {
             Some(refusal) => Err(FtpError::Refused(refusal)),
             None => Ok(line),
@@ -121,7 +124,9 @@ impl Client {
             .and_then(|rest| rest.strip_prefix(' '))
             .and_then(|value| value.parse().ok())
             .ok_or_else(|| {
-                FtpError::Protocol(format!("expected `{word} ...`, got {line:?}"))
+                FtpError::Protocol(format!(
+                    "expected `{word} ...`, got {line:?}"
+                ))
             })
     }
 
@@ -136,9 +141,9 @@ impl Client {
         let mut files = Vec::new();
         for _ in 0..count {
             let line = self.reply()?;
-            let parsed = line
-                .split_once(' ')
-                .and_then(|(size, name)| Some((name.to_owned(), size.parse().ok()?)));
+            let parsed = line.split_once(' ').and_then(|(size, name)| {
+                Some((name.to_owned(), size.parse().ok()?))
+            });
             files.push(parsed.ok_or_else(|| {
                 FtpError::Protocol(format!("a LIST line {line:?}"))
             })?);
@@ -297,7 +302,11 @@ impl Read for Pattern {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // Whole words only, so that the stream does not depend on how it
         // is read in pieces (a last partial word ends a read).
-        let n = if buf.len() >= 8 { buf.len() / 8 * 8 } else { buf.len() };
+        let n = if buf.len() >= 8 {
+            buf.len() / 8 * 8
+        } else {
+            buf.len()
+        };
         self.fill(&mut buf[..n]);
         Ok(n)
     }

@@ -28,7 +28,9 @@ pub fn session(imp: Impl) -> shared::Result<Vec<String>> {
     let mut wire = Wire {
         reader: BufReader::new(stream.try_clone()?),
         writer: stream,
-        lines: vec!["# the root holds `escape`, a symlink to /etc/hostname".into()],
+        lines: vec![
+            "# the root holds `escape`, a symlink to /etc/hostname".into(),
+        ],
     };
     wire.send(&format!("PUT hello.txt {}", HELLO.len()))?;
     wire.receive()?; // GO
@@ -58,7 +60,11 @@ pub fn session(imp: Impl) -> shared::Result<Vec<String>> {
     wire.send("QUIT")?;
     wire.receive()?;
     let Wire { mut lines, .. } = wire;
-    lines.push(format!("# xxh3 of {:?} is {}", bytes_text(HELLO), checksum(HELLO)));
+    lines.push(format!(
+        "# xxh3 of {:?} is {}",
+        bytes_text(HELLO),
+        checksum(HELLO)
+    ));
     server.stop()?;
     Ok(lines)
 }
@@ -76,7 +82,11 @@ impl Wire {
     }
 
     fn send_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.lines.push(format!("> [{} bytes: {}]", bytes.len(), bytes_text(bytes)));
+        self.lines.push(format!(
+            "> [{} bytes: {}]",
+            bytes.len(),
+            bytes_text(bytes)
+        ));
         self.writer.write_all(bytes)
     }
 
@@ -93,7 +103,8 @@ impl Wire {
     fn receive_bytes(&mut self, n: usize) -> std::io::Result<()> {
         let mut bytes = vec![0u8; n];
         self.reader.read_exact(&mut bytes)?;
-        self.lines.push(format!("< [{n} bytes: {}]", bytes_text(&bytes)));
+        self.lines
+            .push(format!("< [{n} bytes: {}]", bytes_text(&bytes)));
         Ok(())
     }
 }

@@ -143,7 +143,9 @@ fn parse_size(text: &str) -> Result<u64, String> {
     let bytes = n
         .checked_mul(1 << shift)
         .filter(|&b| b <= MAX_FILE)
-        .ok_or_else(|| format!("{text} is more than the largest file, {MAX_FILE} bytes"))?;
+        .ok_or_else(|| {
+            format!("{text} is more than the largest file, {MAX_FILE} bytes")
+        })?;
     Ok(bytes)
 }
 
@@ -169,7 +171,9 @@ fn main() -> ExitCode {
             size,
             timeline,
         }) => interleave(imp, size, &timeline),
-        Some(Cmd::Measure { clients, size }) => measure(Sizes { clients, size }),
+        Some(Cmd::Measure { clients, size }) => {
+            measure(Sizes { clients, size })
+        }
     };
     shared::exit_code(result)
 }
@@ -250,11 +254,15 @@ fn bench(
     let total = clients as u64 * size;
     let bar = bytes_bar(2 * total, "bench");
     let (report, who) = match remote {
-        Some(addr) => (lesson_11_ftp::bench(addr, clients, size, &bar)?, addr.to_string()),
+        Some(addr) => (
+            lesson_11_ftp::bench(addr, clients, size, &bar)?,
+            addr.to_string(),
+        ),
         None => {
             let root = tempfile::tempdir()?;
             let server = Server::start(imp, root.path(), 0, Trace::disabled())?;
-            let report = lesson_11_ftp::bench(server.addr(), clients, size, &bar)?;
+            let report =
+                lesson_11_ftp::bench(server.addr(), clients, size, &bar)?;
             server.stop()?;
             (report, format!("the {}", imp.name()))
         }
@@ -273,7 +281,11 @@ fn bench(
     Ok(())
 }
 
-fn interleave(imp: Impl, size: u64, timeline: &TimelineArgs) -> shared::Result<()> {
+fn interleave(
+    imp: Impl,
+    size: u64,
+    timeline: &TimelineArgs,
+) -> shared::Result<()> {
     let trace = Trace::recording(timeline.wanted());
     interleave::interleave(imp, size, &trace)?;
     if !timeline.wanted() {

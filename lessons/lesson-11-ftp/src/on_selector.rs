@@ -59,9 +59,17 @@ enum Phase {
     /// Reading a command line (its bytes gather in the inbox).
     Command,
     /// Sending a file: what is left of it, and its checksum so far.
-    Download { file: File, left: u64, sum: Checksum },
+    Download {
+        file: File,
+        left: u64,
+        sum: Checksum,
+    },
     /// Receiving a file into a temporary one.
-    Upload { upload: Upload, left: u64, sum: Checksum },
+    Upload {
+        upload: Upload,
+        left: u64,
+        sum: Checksum,
+    },
     /// Sending a last reply, then closing.
     Closing,
 }
@@ -466,7 +474,11 @@ impl Session {
                 Ok((file, size)) => {
                     self.reply(&format!("OK {size}"));
                     let sum = Checksum::default();
-                    self.phase = Phase::Download { file, left: size, sum };
+                    self.phase = Phase::Download {
+                        file,
+                        left: size,
+                        sum,
+                    };
                     // An empty file is complete at once.
                     self.finish_transfer();
                 }
@@ -476,7 +488,11 @@ impl Session {
                 Ok(upload) => {
                     self.reply("GO");
                     let sum = Checksum::default();
-                    self.phase = Phase::Upload { upload, left: size, sum };
+                    self.phase = Phase::Upload {
+                        upload,
+                        left: size,
+                        sum,
+                    };
                     self.finish_transfer();
                 }
                 Err(refusal) => self.reply(refusal.reply()),

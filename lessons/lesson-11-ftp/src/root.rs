@@ -217,13 +217,23 @@ mod tests {
         upload.write(b"half").unwrap();
         assert_eq!(root.begin_upload("a").unwrap_err(), Refusal::Exists);
         drop(upload);
-        assert!(fs::read_dir(dir.path().join(PARTIAL)).unwrap().next().is_none());
+        assert!(
+            fs::read_dir(dir.path().join(PARTIAL))
+                .unwrap()
+                .next()
+                .is_none()
+        );
         assert!(!dir.path().join("a").exists());
         let mut upload = root.begin_upload("a").unwrap();
         upload.write(b"whole").unwrap();
         upload.finish().unwrap();
         assert_eq!(fs::read(dir.path().join("a")).unwrap(), b"whole");
-        assert!(fs::read_dir(dir.path().join(PARTIAL)).unwrap().next().is_none());
+        assert!(
+            fs::read_dir(dir.path().join(PARTIAL))
+                .unwrap()
+                .next()
+                .is_none()
+        );
         assert_eq!(root.begin_upload("a").unwrap_err(), Refusal::Exists);
     }
 
@@ -238,7 +248,8 @@ mod tests {
         assert_eq!(root.open_file("inside").unwrap().1, 1);
         assert_eq!(root.open_file("out").unwrap_err(), Refusal::BadName);
         assert_eq!(root.open_file(PARTIAL).unwrap_err(), Refusal::NoSuchFile);
-        let names: Vec<_> = root.list().unwrap().into_iter().map(|f| f.0).collect();
+        let names: Vec<_> =
+            root.list().unwrap().into_iter().map(|f| f.0).collect();
         assert_eq!(names, ["inside", "real"]);
     }
 }

@@ -151,7 +151,8 @@ impl Server {
         let open = OpenSessions::default();
         let (started, ready) = mpsc::channel();
         let thread = {
-            let (stop, open, root) = (stop.clone(), open.clone(), root.to_owned());
+            let (stop, open, root) =
+                (stop.clone(), open.clone(), root.to_owned());
             std::thread::Builder::new()
                 .name(format!("ftp-{}", imp.name()))
                 .spawn(move || {
@@ -232,6 +233,14 @@ pub fn serve_forever(imp: Impl, root: &Path, port: u16) -> shared::Result<()> {
     let (started, _ready) = mpsc::channel();
     let open = OpenSessions::default();
     let stop = Stop::default();
-    run(imp, listener, root, &stop, Trace::disabled(), open, &started)?;
+    run(
+        imp,
+        listener,
+        root,
+        &stop,
+        Trace::disabled(),
+        open,
+        &started,
+    )?;
     Ok(())
 }
