@@ -120,6 +120,11 @@ pub fn stops() -> Vec<Stop> {
             title: "lesson 09: Redis consumers and drains",
             run: lesson_09,
         },
+        Stop {
+            number: 11,
+            title: "lesson 11: a file server on one thread",
+            run: lesson_11,
+        },
     ]
 }
 
@@ -486,6 +491,43 @@ fn lesson_09(size: Size) -> shared::Result<Row> {
             format!(
                 "RPOP 1000 {batched:.0} vs one BRPOP each {brpop:.0} msg/s: {}",
                 times(batched / brpop),
+            ),
+        ],
+        figures,
+    })
+}
+
+fn lesson_11(size: Size) -> shared::Result<Row> {
+    // 10 clients × 16 MiB each way per server (the lesson's own `measure`
+    // moves 64 MiB each): about a second per server in a release build.
+    let sizes = match size {
+        Size::Quick => lesson_11_ftp::Sizes {
+            clients: 2,
+            size: 256 << 10,
+        },
+        Size::Normal => lesson_11_ftp::Sizes {
+            clients: 10,
+            size: 16 << 20,
+        },
+    };
+    let figures = lesson_11_ftp::measure(sizes)?;
+    let selector = figure(&figures, "download_mb_per_sec_selector")?;
+    let runtime = figure(&figures, "download_mb_per_sec_runtime")?;
+    let upload = figure(&figures, "upload_mb_per_sec_selector")?;
+    let copy = figure(&figures, "copy_mb_per_sec_loopback_64k")?;
+    Ok(Row {
+        lesson: "lesson-11-ftp",
+        compared: "file transfers, MB/s",
+        ratios: vec![
+            format!(
+                "10 downloads on one selector thread {selector:.0} MB/s vs \
+                 one loopback copy {copy:.0} MB/s: {}",
+                times(selector / copy),
+            ),
+            format!(
+                "selector {selector:.0} vs runtime {runtime:.0} MB/s \
+                 downloading: {}; uploads (to disk) {upload:.0} MB/s",
+                times(selector / runtime),
             ),
         ],
         figures,

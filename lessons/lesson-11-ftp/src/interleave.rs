@@ -10,18 +10,21 @@ use crate::client::{Client, Pattern};
 use crate::server::{Impl, Server};
 
 /// Serves two downloads and an upload of `size` bytes each at once with
-/// `imp`, recording the server's side on `trace` (a lane per connection:
-/// a running span per turn it got, labelled with the bytes it moved).
+/// `imp`, and returns the server's side of the run, recorded if `traced`
+/// (a lane per connection: a running span per turn it got, labelled with
+/// the bytes it moved, and a waiting span between turns).
 ///
 /// # Errors
 ///
 /// A transfer that failed or did not verify.
-pub fn interleave(imp: Impl, size: u64, trace: &Trace) -> shared::Result<()> {
+pub fn interleave(imp: Impl, size: u64, traced: bool) -> shared::Result<Trace> {
     let root = tempfile::tempdir()?;
     for (seed, name) in [(1, "a.bin"), (2, "b.bin")] {
         let bytes = Pattern::bytes(seed, usize::try_from(size)?);
         std::fs::write(root.path().join(name), bytes)?;
     }
+    // The clock starts once the files are made: the picture is the run.
+    let trace = Trace::recording(traced);
     let server = Server::start(imp, root.path(), 0, trace.clone())?;
     let addr = server.addr();
     // Every client connects before any sends its command, so the server
@@ -57,5 +60,6 @@ pub fn interleave(imp: Impl, size: u64, trace: &Trace) -> shared::Result<()> {
         }
         Ok::<(), shared::Error>(())
     })?;
-    server.stop()
+    server.stop()?;
+    Ok(trace)
 }

@@ -286,8 +286,7 @@ fn interleave(
     size: u64,
     timeline: &TimelineArgs,
 ) -> shared::Result<()> {
-    let trace = Trace::recording(timeline.wanted());
-    interleave::interleave(imp, size, &trace)?;
+    let trace = interleave::interleave(imp, size, timeline.wanted())?;
     if !timeline.wanted() {
         shared::outln!(
             "two downloads and an upload of {size} bytes, served at once by the {} \

@@ -88,6 +88,8 @@ struct Session {
     waiting: Mask,
     // ANCHOR_END: phase
     lane: Option<Lane>,
+    /// Since when, and for what, it has been waiting (for the timeline).
+    idle: Option<(Duration, &'static str)>,
     _open: OpenCount,
     // ANCHOR: phase
 }
@@ -258,6 +260,7 @@ fn accept(
                     sent: 0,
                     waiting: EVENT_READ,
                     lane,
+                    idle: None,
                     _open: s.open.enter(),
                 },
             );
@@ -283,9 +286,14 @@ fn on_ready(
         let (step, moved) = session.advance(&mut conn.stream, &s.root);
         // ANCHOR_END: on_ready
         if let Some(lane) = &session.lane {
+            if let Some((since, what)) = session.idle {
+                lane.record_span(State::Waiting, what, since, start);
+            }
             let what = session.phase.name();
             let label = format!("{what} {} KiB", moved / 1024);
-            lane.record_span(State::Running, label, start, s.trace.now());
+            let end = s.trace.now();
+            lane.record_span(State::Running, label, start, end);
+            session.idle = Some((end, step.waits_for()));
         }
         // ANCHOR: on_ready
         Some((step, session.waiting))
@@ -319,6 +327,18 @@ fn close(sel: &mut Selector, key: Key) {
     with_server(|s| s.sessions.remove(&key));
 }
 // ANCHOR_END: on_ready
+
+impl Step {
+    /// What a connection after this step waits for, for the timeline.
+    fn waits_for(&self) -> &'static str {
+        match self {
+            Step::Wait(mask) if mask.write => "EVENT_WRITE",
+            Step::Wait(_) => "EVENT_READ",
+            Step::Again => "its next turn",
+            Step::Close => "closing",
+        }
+    }
+}
 
 impl Phase {
     fn name(&self) -> &'static str {

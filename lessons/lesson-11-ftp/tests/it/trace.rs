@@ -3,13 +3,12 @@
 //! each taking many turns.
 
 use lesson_11_ftp::{Impl, interleave};
-use shared::{State, Trace};
+use shared::State;
 
 #[test]
 fn transfers_take_turns_on_one_thread_and_overlap_in_time() {
     for &imp in Impl::all() {
-        let trace = Trace::new();
-        interleave::interleave(imp, 4 << 20, &trace).unwrap();
+        let trace = interleave::interleave(imp, 4 << 20, true).unwrap();
         let snap = trace.snapshot();
         let conns: Vec<Vec<_>> = (1..=3)
             .map(|n| {
