@@ -106,7 +106,7 @@ enum Cmd {
         #[arg(long = "impl", value_enum, default_value_t = Impl::Selector)]
         imp: Impl,
         /// Bytes per file (K, M, G: KiB, MiB, GiB).
-        #[arg(long, value_name = "BYTES", default_value = "4M", value_parser = parse_size)]
+        #[arg(long, value_name = "BYTES", default_value = "8M", value_parser = parse_size)]
         size: u64,
         #[command(flatten)]
         timeline: TimelineArgs,

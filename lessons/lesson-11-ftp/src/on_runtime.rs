@@ -15,7 +15,7 @@ use lesson_06_event_loop::runtime::{self, TcpListener, TcpStream};
 use shared::net::AcceptBackoff;
 
 use crate::protocol::{
-    BUDGET, CHUNK, Checksum, Command, MAX_LINE, Refusal, parse, take_line,
+    BUDGET, CHUNK, Checksum, Command, Inbox, MAX_LINE, Refusal, parse,
 };
 use crate::root::{Root, Upload};
 use crate::server::OpenSessions;
@@ -49,15 +49,14 @@ pub async fn serve(listener: TcpListener, root: Rc<Root>, open: OpenSessions) {
 // ANCHOR: session
 /// One connection: commands until `QUIT` or the peer leaves.
 async fn session(stream: &TcpStream, root: &Rc<Root>) -> io::Result<()> {
-    let mut inbox = Vec::with_capacity(MAX_LINE);
+    let mut inbox = Inbox::new();
     let mut chunk = vec![0u8; CHUNK];
     loop {
-        let line = match read_line(stream, &mut inbox).await? {
-            None => return Ok(()), // the peer closed
-            Some(Ok(line)) => line,
-            Some(Err(refusal)) => return reply(stream, refusal.reply()).await,
+        let Some(line) = read_line(stream, &mut inbox).await? else {
+            return Ok(()); // the peer closed
         };
-        match parse(&line) {
+        // An overlong line is refused like any line that is no command.
+        match line.and_then(|line| parse(&line)) {
             Ok(Command::List) => list(stream, root).await?,
             Ok(Command::Get(name)) => match root.open_file(&name) {
                 Ok((file, size)) => {
@@ -131,7 +130,7 @@ async fn send_file(
 /// time. Returns the checksum.
 async fn receive_file(
     stream: &TcpStream,
-    inbox: &mut Vec<u8>,
+    inbox: &mut Inbox,
     upload: &mut Upload,
     size: u64,
     chunk: &mut [u8],
@@ -178,17 +177,17 @@ async fn list(stream: &TcpStream, root: &Root) -> io::Result<()> {
 }
 
 /// Reads up to the next `\n` (the inbox keeps what follows it). `None`:
-/// the peer closed; `Some(Err)`: the line is too long.
+/// the peer closed; `Some(Err)`: the line was too long.
 async fn read_line(
     stream: &TcpStream,
-    inbox: &mut Vec<u8>,
+    inbox: &mut Inbox,
 ) -> io::Result<Option<Result<Vec<u8>, Refusal>>> {
     let mut buf = [0u8; MAX_LINE];
     loop {
-        if let Some(line) = take_line(inbox) {
+        if let Some(line) = inbox.take_line() {
             return Ok(Some(line));
         }
-        let room = MAX_LINE - inbox.len();
+        let room = inbox.room();
         let n = stream.read(&mut buf[..room]).await?;
         if n == 0 {
             return Ok(None);

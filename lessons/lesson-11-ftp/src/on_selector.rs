@@ -38,7 +38,7 @@ use shared::net::AcceptBackoff;
 use shared::{Lane, State, Trace, Transcript};
 
 use crate::protocol::{
-    BUDGET, CHUNK, Checksum, Command, MAX_LINE, Refusal, parse, take_line,
+    BUDGET, CHUNK, Checksum, Command, Inbox, MAX_LINE, Refusal, parse,
 };
 use crate::root::{Root, Upload};
 use crate::server::{OpenCount, OpenSessions};
@@ -78,7 +78,7 @@ enum Phase {
 struct Session {
     phase: Phase,
     /// Bytes of the command line read so far (at most `MAX_LINE`).
-    inbox: Vec<u8>,
+    inbox: Inbox,
     /// Bytes to send: a reply line, or one chunk of a file (at most
     /// `CHUNK`, plus a line). An upload's chunk passes through it too.
     outbox: Vec<u8>,
@@ -185,6 +185,11 @@ pub fn serve(
                 trace.now(),
             );
         }
+        // ANCHOR_END: event_loop
+        if stop.load(Ordering::Relaxed) {
+            break; // not even the connection that woke us is accepted
+        }
+        // ANCHOR: event_loop
         for (key, mask) in ready {
             sel.dispatch(key, mask)?;
         }
@@ -255,7 +260,7 @@ fn accept(
                 key,
                 Session {
                     phase: Phase::Command,
-                    inbox: Vec::with_capacity(MAX_LINE),
+                    inbox: Inbox::new(),
                     outbox: Vec::with_capacity(CHUNK),
                     sent: 0,
                     waiting: EVENT_READ,
@@ -447,22 +452,21 @@ impl Session {
         stream: &mut TcpStream,
         root: &Rc<Root>,
     ) -> Option<Step> {
-        match take_line(&mut self.inbox) {
+        match self.inbox.take_line() {
             Some(Ok(line)) => {
                 self.run(&line, root);
                 return None;
             }
-            // A line longer than any command: nothing after it can be
-            // trusted to start a line, so say so and close.
+            // A line longer than any command, now ended: refuse it and
+            // read the next one.
             Some(Err(refusal)) => {
                 self.reply(refusal.reply());
-                self.phase = Phase::Closing;
                 return None;
             }
             None => {}
         }
         let mut buf = [0u8; MAX_LINE];
-        let room = MAX_LINE - self.inbox.len();
+        let room = self.inbox.room();
         match stream.read(&mut buf[..room]) {
             Ok(0) => Some(Step::Close),
             Ok(n) => {
@@ -559,7 +563,7 @@ fn fill_from_file(
 /// `Upload`: move bytes from the socket to the temporary file, one chunk
 /// at a time (bytes that arrived behind the `PUT` line come first).
 fn drain_to_file(
-    inbox: &mut Vec<u8>,
+    inbox: &mut Inbox,
     chunk: &mut Vec<u8>,
     stream: &mut TcpStream,
     upload: &mut Upload,

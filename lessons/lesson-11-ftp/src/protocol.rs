@@ -186,18 +186,70 @@ pub fn checksum(bytes: &[u8]) -> String {
     sum.hex()
 }
 
-/// Takes one `\n`-terminated line off the front of `buf`, if there is one.
-/// `Some(Err)` if the line is longer than [`MAX_LINE`].
-pub fn take_line(buf: &mut Vec<u8>) -> Option<Result<Vec<u8>, Refusal>> {
-    match buf.iter().position(|&b| b == b'\n') {
-        Some(end) if end < MAX_LINE => {
-            let mut line: Vec<u8> = buf.drain(..=end).collect();
-            line.pop();
-            Some(Ok(line))
+/// The bytes of a connection not yet used: a command line being read, or
+/// the first bytes of a file that arrived right behind its `PUT` line.
+/// Never more than [`MAX_LINE`] bytes.
+#[derive(Debug, Default)]
+pub struct Inbox {
+    bytes: Vec<u8>,
+    /// Inside a line already refused as too long: its bytes are dropped
+    /// up to its `\n`, so that the next line is read as a line.
+    overlong: bool,
+}
+
+impl Inbox {
+    /// An empty inbox.
+    pub fn new() -> Inbox {
+        Inbox {
+            bytes: Vec::with_capacity(MAX_LINE),
+            overlong: false,
         }
-        Some(_) => Some(Err(Refusal::BadCommand)),
-        None if buf.len() >= MAX_LINE => Some(Err(Refusal::BadCommand)),
-        None => None,
+    }
+
+    /// How many bytes the next read may add.
+    pub fn room(&self) -> usize {
+        MAX_LINE - self.bytes.len()
+    }
+
+    // ANCHOR: take_line
+    /// Takes one `\n`-terminated line off the front, if there is one. A
+    /// line longer than [`MAX_LINE`] is dropped as it arrives (the inbox
+    /// never grows past the cap) and answered, once its end has come,
+    /// with `Some(Err(BadCommand))`: the reply lines up with the line, and
+    /// the connection goes on.
+    pub fn take_line(&mut self) -> Option<Result<Vec<u8>, Refusal>> {
+        loop {
+            match self.bytes.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    let mut line: Vec<u8> = self.bytes.drain(..=end).collect();
+                    if std::mem::take(&mut self.overlong) {
+                        return Some(Err(Refusal::BadCommand));
+                    }
+                    line.pop();
+                    return Some(Ok(line));
+                }
+                None if self.bytes.len() >= MAX_LINE => {
+                    self.bytes.clear();
+                    self.overlong = true;
+                }
+                None => return None,
+            }
+        }
+    }
+    // ANCHOR_END: take_line
+}
+
+impl std::ops::Deref for Inbox {
+    type Target = Vec<u8>;
+
+    fn deref(&self) -> &Vec<u8> {
+        &self.bytes
+    }
+}
+
+impl std::ops::DerefMut for Inbox {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
     }
 }
 
@@ -231,12 +283,18 @@ mod tests {
     }
 
     #[test]
-    fn a_line_is_taken_whole_and_an_endless_one_is_refused() {
-        let mut buf = b"LIST\nGET".to_vec();
-        assert_eq!(take_line(&mut buf), Some(Ok(b"LIST".to_vec())));
-        assert_eq!(take_line(&mut buf), None);
-        assert_eq!(buf, b"GET");
-        let mut endless = vec![b'x'; MAX_LINE];
-        assert_eq!(take_line(&mut endless), Some(Err(Refusal::BadCommand)));
+    fn a_line_is_taken_whole_and_an_overlong_one_refused_at_its_end() {
+        let mut inbox = Inbox::new();
+        inbox.extend_from_slice(b"LIST\nGET");
+        assert_eq!(inbox.take_line(), Some(Ok(b"LIST".to_vec())));
+        assert_eq!(inbox.take_line(), None);
+        assert_eq!(&inbox[..], b"GET");
+        inbox.clear();
+        inbox.extend_from_slice(&[b'x'; MAX_LINE]);
+        assert_eq!(inbox.take_line(), None);
+        assert_eq!(inbox.room(), MAX_LINE);
+        inbox.extend_from_slice(b"xx\nQUIT\n");
+        assert_eq!(inbox.take_line(), Some(Err(Refusal::BadCommand)));
+        assert_eq!(inbox.take_line(), Some(Ok(b"QUIT".to_vec())));
     }
 }

@@ -200,6 +200,10 @@ impl Server {
     fn shutdown(&mut self) -> shared::Result<()> {
         self.stop.flag.store(true, Ordering::SeqCst);
         self.stop.signal.stop();
+        // The selector's loop looks at its flag between turns; a
+        // connection makes it take one now rather than at its next
+        // timeout. (A failed connect only means it is already gone.)
+        let _ = std::net::TcpStream::connect(self.addr);
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok(result)) => Ok(result?),
             Some(Err(_)) => Err("the file server's thread panicked".into()),
