@@ -520,8 +520,9 @@ fn lesson_11(size: Size) -> shared::Result<Row> {
         compared: "file transfers, MB/s",
         ratios: vec![
             format!(
-                "10 downloads on one selector thread {selector:.0} MB/s vs \
+                "{} downloads on one selector thread {selector:.0} MB/s vs \
                  one loopback copy {copy:.0} MB/s: {}",
+                sizes.clients,
                 times(selector / copy),
             ),
             format!(
