@@ -18,7 +18,7 @@
 //!
 //! Python reaches `sel` and its per-connection dicts as module globals;
 //! a Rust callback is a plain `fn`, and reaches the per-connection
-//! [`Session`]s through a thread-local, which is what a module global is
+//! `Session`s through a thread-local, which is what a module global is
 //! on one thread.
 
 use std::cell::RefCell;
