@@ -61,9 +61,10 @@
 //!   stall every connection, which is why real servers use a thread pool
 //!   or io_uring for files.
 //! - `measure`: ten verified downloads at once on one server thread ran
-//!   at 0.8 to 0.95 times one bare loopback copy through 64 KiB buffers
-//!   (1,850 to 2,005 MB/s against 2,026 to 2,283, three runs on
-//!   2026-12-04, a shared 2-core VM), the selector and the runtime alike;
+//!   at 0.74 to 0.95 times one bare loopback copy through 64 KiB buffers
+//!   in the same run (1,358 to 2,005 MB/s against 1,539 to 2,326, five
+//!   runs on 2026-12-04, a shared 2-core VM), the selector and the
+//!   runtime alike;
 //!   uploads, which fill the page cache on the loop's thread, about a
 //!   third of that. `sendfile` did not beat `read` + `write` over
 //!   loopback (`cargo bench -p benches --bench ftp -- serve_file`).

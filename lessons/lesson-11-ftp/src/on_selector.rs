@@ -50,8 +50,9 @@ const EVENT_WRITE: Mask = Mask {
     write: true,
 };
 
-/// How often a server with nothing to do looks at its stop flag.
-const STOP_POLL: Duration = Duration::from_millis(20);
+/// How often a server with nothing to do looks at its stop flag. Rarely:
+/// `Server::stop` also connects to it, which ends the wait at once.
+const STOP_POLL: Duration = Duration::from_millis(100);
 
 // ANCHOR: phase
 /// Where one connection is in the protocol.
