@@ -129,13 +129,14 @@ fn with_server<R>(f: impl FnOnce(&mut Server) -> R) -> Option<R> {
 }
 
 /// Serves `root` on `listener` until `stop` is set: every connection on
-/// this one thread.
+/// this one thread. Calls `ready` once the loop is set up.
 pub fn serve(
     listener: std::net::TcpListener,
     root: Rc<Root>,
     stop: &Arc<AtomicBool>,
     trace: Trace,
     open: OpenSessions,
+    ready: impl FnOnce(),
 ) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let listener = TcpListener::from_std(listener);
@@ -164,6 +165,7 @@ pub fn serve(
         }
     }
     let _globals = Globals;
+    ready();
     // ANCHOR: event_loop
     while !stop.load(Ordering::Relaxed) {
         let (again, paused) = with_server(|s| {

@@ -69,7 +69,9 @@ impl Drop for OpenCount {
 }
 
 /// Serves `root` on `listener` with `imp`, on this thread, until `stop`
-/// fires (for `serve` on the command line: never).
+/// fires (for `serve` on the command line: never). Calls `ready` once the
+/// loop is about to wait for its first event (or with the error that
+/// kept it from starting).
 fn run(
     imp: Impl,
     listener: std::net::TcpListener,
@@ -77,21 +79,20 @@ fn run(
     stop: &Stop,
     trace: Trace,
     open: OpenSessions,
-    started: &mpsc::Sender<std::io::Result<()>>,
+    ready: impl FnOnce(std::io::Result<()>),
 ) -> std::io::Result<()> {
     let root = match Root::open(root) {
-        Ok(root) => {
-            let _ = started.send(Ok(()));
-            root
-        }
+        Ok(root) => root,
         Err(e) => {
-            let _ = started.send(Err(e));
+            ready(Err(e));
             return Ok(());
         }
     };
     match imp {
         Impl::Selector => {
-            on_selector::serve(listener, root, &stop.flag, trace, open)
+            on_selector::serve(listener, root, &stop.flag, trace, open, || {
+                ready(Ok(()))
+            })
         }
         Impl::Runtime => {
             let rt = Runtime::traced(trace)?;
@@ -103,6 +104,7 @@ fn run(
                     "accept",
                     on_runtime::serve(listener, root, open),
                 );
+                ready(Ok(()));
                 // When the stop fires, `block_on` returns, and dropping
                 // `rt` drops every connection's task with its socket,
                 // file and unfinished upload.
@@ -156,7 +158,10 @@ impl Server {
             std::thread::Builder::new()
                 .name(format!("ftp-{}", imp.name()))
                 .spawn(move || {
-                    run(imp, listener, &root, &stop, trace, open, &started)
+                    let ready = |result| {
+                        let _ = started.send(result);
+                    };
+                    run(imp, listener, &root, &stop, trace, open, ready)
                 })?
         };
         match ready.recv() {
@@ -229,22 +234,17 @@ pub fn serve_forever(imp: Impl, root: &Path, port: u16) -> shared::Result<()> {
     drop(Root::open(root)?);
     let listener = shared::net::listen(port)?;
     let addr = listener.local_addr()?;
-    eprintln!(
-        "[ftp] serving {} on {addr} with the {}",
-        root.display(),
-        imp.name()
-    );
-    let (started, _ready) = mpsc::channel();
+    let ready = |result: std::io::Result<()>| {
+        if result.is_ok() {
+            eprintln!(
+                "[ftp] serving {} on {addr} with the {}",
+                root.display(),
+                imp.name()
+            );
+        }
+    };
     let open = OpenSessions::default();
     let stop = Stop::default();
-    run(
-        imp,
-        listener,
-        root,
-        &stop,
-        Trace::disabled(),
-        open,
-        &started,
-    )?;
+    run(imp, listener, root, &stop, Trace::disabled(), open, ready)?;
     Ok(())
 }

@@ -82,3 +82,88 @@ fn count_fds_around_transfers() {
         assert_eq!(open_fds(), before_server, "{imp:?}: the server leaked");
     }
 }
+
+/// The `serve` command, as a process of its own: its descriptors, read
+/// from `/proc/<pid>/fd`, come back to their count before the clients
+/// came, after finished and abandoned transfers. (It announces itself on
+/// stderr once its loop is set up, so the count before is the loop's.)
+#[test]
+fn the_serve_process_closes_what_its_clients_opened() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    for imp in ["selector", "runtime"] {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("big"), Pattern::bytes(1, 8 << 20))
+            .unwrap();
+        let mut child = Killed(
+            Command::new(env!("CARGO_BIN_EXE_lesson-11-ftp"))
+                .args(["serve", "--port", "0", "--impl", imp, "--root"])
+                .arg(root.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let child = &mut child.0;
+        let mut announced = String::new();
+        std::io::BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut announced)
+            .unwrap();
+        let addr: std::net::SocketAddr = announced
+            .split(" on ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {announced:?}"));
+        let fds = || {
+            std::fs::read_dir(format!("/proc/{}/fd", child.id()))
+                .unwrap()
+                .count()
+        };
+        let baseline = fds();
+        let mut client = lesson_11_ftp::Client::connect(addr).unwrap();
+        client.put("one", &mut &b"abc"[..], 3).unwrap();
+        client.get("one", &mut Vec::new()).unwrap();
+        client.quit().unwrap();
+        let mut leaver = Raw::connect(addr);
+        assert_eq!(leaver.ask(b"PUT gone 1000000"), "GO");
+        leaver.writer.write_all(&[1; 1000]).unwrap();
+        let mut stalled = Raw::connect(addr);
+        assert_eq!(stalled.ask(b"GET big"), format!("OK {}", 8 << 20));
+        assert!(fds() > baseline, "{imp}: the transfers hold descriptors");
+        drop((leaver, stalled));
+        // The server closes them a turn of its loop after the clients
+        // did: wait for that (bounded, so a leak fails instead of hangs).
+        let mut now = fds();
+        for _ in 0..10_000 {
+            if now == baseline {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            now = fds();
+        }
+        if now != baseline {
+            let open: Vec<String> =
+                std::fs::read_dir(format!("/proc/{}/fd", child.id()))
+                    .unwrap()
+                    .map(|e| {
+                        let link = std::fs::read_link(e.unwrap().path());
+                        format!("{link:?}")
+                    })
+                    .collect();
+            panic!("{imp}: the serve process leaked: {open:?}");
+        }
+        assert!(!root.path().join("gone").exists());
+    }
+}
+
+/// A child process, killed when the test ends, even by a panic (or it
+/// would outlive the test and hold the harness's output pipe open).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
