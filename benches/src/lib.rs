@@ -17,6 +17,9 @@
 //! - `queue.rs` (lesson 08): items per second through a queue of 10
 //!   with 3 cooks and 2 eaters, and one handoff, for our `Queue`, std,
 //!   crossbeam, may and tokio.
+//! - `ftp.rs` (lesson 11): aggregate download and upload throughput of
+//!   the file server at 10 clients on the selector and the runtime,
+//!   beside one loopback copy, and `sendfile` against `read` + `write`.
 //! - `trace.rs` (`shared`): what recording one event on a trace costs, so
 //!   the timelines can be trusted not to distort what they show.
 //!

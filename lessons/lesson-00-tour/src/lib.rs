@@ -125,6 +125,11 @@ pub fn stops() -> Vec<Stop> {
             title: "lesson 10: RabbitMQ publish, consume, RPC",
             run: lesson_10,
         },
+        Stop {
+            number: 11,
+            title: "lesson 11: a file server on one thread",
+            run: lesson_11,
+        },
     ]
 }
 
@@ -536,6 +541,44 @@ fn lesson_10(size: Size) -> shared::Result<Row> {
                 times(hundred / one),
             ),
             format!("one RPC round trip: {}", human_ns(rpc * 1e3)),
+        ],
+        figures,
+    })
+}
+
+fn lesson_11(size: Size) -> shared::Result<Row> {
+    // 10 clients × 16 MiB each way per server (the lesson's own `measure`
+    // moves 64 MiB each): about a second per server in a release build.
+    let sizes = match size {
+        Size::Quick => lesson_11_ftp::Sizes {
+            clients: 2,
+            size: 256 << 10,
+        },
+        Size::Normal => lesson_11_ftp::Sizes {
+            clients: 10,
+            size: 16 << 20,
+        },
+    };
+    let figures = lesson_11_ftp::measure(sizes)?;
+    let selector = figure(&figures, "download_mb_per_sec_selector")?;
+    let runtime = figure(&figures, "download_mb_per_sec_runtime")?;
+    let upload = figure(&figures, "upload_mb_per_sec_selector")?;
+    let copy = figure(&figures, "copy_mb_per_sec_loopback_64k")?;
+    Ok(Row {
+        lesson: "lesson-11-ftp",
+        compared: "file transfers, MB/s",
+        ratios: vec![
+            format!(
+                "{} downloads on one selector thread {selector:.0} MB/s vs \
+                 one loopback copy {copy:.0} MB/s: {}",
+                sizes.clients,
+                times(selector / copy),
+            ),
+            format!(
+                "selector {selector:.0} vs runtime {runtime:.0} MB/s \
+                 downloading: {}; uploads (to disk) {upload:.0} MB/s",
+                times(selector / runtime),
+            ),
         ],
         figures,
     })
