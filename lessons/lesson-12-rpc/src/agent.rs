@@ -20,7 +20,7 @@ use lesson_10_rabbitmq::rpc;
 use shared::{Lane, Transcript};
 
 use crate::exec::{self, Allow, Limits};
-use crate::task::{Message, Outcome, Request};
+use crate::task::{Message, Outcome, Request, ending};
 
 /// The direct exchange every task is published to.
 pub const EXCHANGE: &str = "rpc_hosts";
@@ -83,10 +83,17 @@ pub async fn serve(
             Ok(request) => {
                 out.say(
                     lane,
-                    format!("[{name}] task {}: {}", request.id, request.argv.join(" ")),
+                    format!(
+                        "[{name}] task {}: {}",
+                        request.id,
+                        request.argv.join(" ")
+                    ),
                 );
                 let reply = exec::run(name, &request.argv, limits).await;
-                out.say(lane, format!("[{name}] task {}: done", request.id));
+                out.say(
+                    lane,
+                    format!("[{name}] task {}: {}", request.id, ending(&reply)),
+                );
                 reply
             }
             Err(e) => {

@@ -132,7 +132,10 @@ async fn publish(
 /// A five-digit id whose results queue does not exist yet. The check is a
 /// passive declare, which the broker answers for a missing queue by
 /// closing the channel: hence a channel of its own each time.
-async fn fresh_id(connection: &Connection, prefix: &str) -> shared::Result<TaskId> {
+async fn fresh_id(
+    connection: &Connection,
+    prefix: &str,
+) -> shared::Result<TaskId> {
     let seed = RandomState::new();
     for attempt in 0u32..100 {
         let n = seed.hash_one((attempt, now_ms(), std::process::id()));

@@ -40,7 +40,12 @@ pub async fn fan_out(
     out.say(&lane, format!("task id: {id}"));
     let waiting = trace.now();
     let task = console.settled(id).await?;
-    lane.record_span(State::Waiting, "waiting for replies", waiting, trace.now());
+    lane.record_span(
+        State::Waiting,
+        "waiting for replies",
+        waiting,
+        trace.now(),
+    );
     for (host, host_lane) in HOSTS.iter().zip(&hosts) {
         if let Some(reply) = task.replies.get(*host) {
             let start = Duration::from_micros(reply.started_us - epoch_us);

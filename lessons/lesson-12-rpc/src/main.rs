@@ -145,7 +145,8 @@ fn run(cli: Cli) -> shared::Result<()> {
             let trace = Trace::recording(timeline.wanted());
             connect::runtime()?
                 .block_on(fanout::fan_out(&url, prefix, &trace, out))?;
-            timeline.show(&trace, "lesson 12: one task fanned out to three agents")
+            timeline
+                .show(&trace, "lesson 12: one task fanned out to three agents")
         }
         Command::Measure { tasks } => {
             let (url, _broker) = broker(cli.amqp.as_deref())?;
@@ -190,9 +191,19 @@ async fn one(
                 cap,
             };
             let stop = on_ctrl_c();
-            agent::serve(url, prefix, &name, &limits, count, stop, || (), out, lane)
-                .await
-                .map(drop)
+            agent::serve(
+                url,
+                prefix,
+                &name,
+                &limits,
+                count,
+                stop,
+                || (),
+                out,
+                lane,
+            )
+            .await
+            .map(drop)
         }
         Command::Console { patience } => {
             let patience = Duration::from_secs(patience.patience);

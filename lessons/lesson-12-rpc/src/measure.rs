@@ -129,7 +129,10 @@ pub async fn measure(
     ));
     fleet.stop().await?;
     for n in [1, 2, 4] {
-        bar.set_message(format!("{} tasks of `{WORK}` on {n} agents", sizes.tasks));
+        bar.set_message(format!(
+            "{} tasks of `{WORK}` on {n} agents",
+            sizes.tasks
+        ));
         let fleet = Fleet::start(url, prefix, n).await?;
         let hosts = hosts(n);
         let start = Instant::now();
@@ -145,7 +148,11 @@ pub async fn measure(
             }
         }
         let rate = sizes.tasks as f64 / start.elapsed().as_secs_f64();
-        figures.push(Figure::new(format!("tasks_per_sec_{n}"), rate, "tasks/s"));
+        figures.push(Figure::new(
+            format!("tasks_per_sec_{n}"),
+            rate,
+            "tasks/s",
+        ));
         fleet.stop().await?;
     }
     bar.finish_and_clear();
@@ -159,5 +166,6 @@ pub fn measure_blocking(
     sizes: Sizes,
 ) -> shared::Result<Vec<Figure>> {
     let prefix = format!("measure-{}-", std::process::id());
-    lesson_10_rabbitmq::connect::runtime()?.block_on(measure(url, &prefix, sizes))
+    lesson_10_rabbitmq::connect::runtime()?
+        .block_on(measure(url, &prefix, sizes))
 }

@@ -72,7 +72,9 @@ pub fn parse(line: &str) -> Result<Input, String> {
                 }
             }
             if hosts.is_empty() {
-                return Err(format!("--hosts needs at least one host; {USAGE}"));
+                return Err(format!(
+                    "--hosts needs at least one host; {USAGE}"
+                ));
             }
             Ok(Input::Run { command, hosts })
         }
@@ -80,7 +82,9 @@ pub fn parse(line: &str) -> Result<Input, String> {
             .parse()
             .map(Input::Check)
             .map_err(|_| format!("`{id}` is not a task id; {USAGE}")),
-        ("check_task", _) => Err(format!("`check_task` takes one task id; {USAGE}")),
+        ("check_task", _) => {
+            Err(format!("`check_task` takes one task id; {USAGE}"))
+        }
         ("tasks", []) => Ok(Input::Tasks),
         ("help", _) => Ok(Input::Help),
         ("exit" | "quit", []) => Ok(Input::Exit),
@@ -184,7 +188,7 @@ pub async fn interact(
             return Ok(());
         };
         if echo {
-            out.say(lane, format!("{PROMPT} {line}"));
+            out.say(lane, format!("{PROMPT} {line}").trim_end());
         }
         if !answer(console, &line, out, lane).await? {
             return Ok(());

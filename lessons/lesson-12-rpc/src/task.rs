@@ -274,8 +274,8 @@ fn seconds(ms: u64) -> String {
     }
 }
 
-/// How a host's command ended, in a few words.
-fn ending(reply: &Reply) -> String {
+/// How a host's command ended, in a few words (`exit 0 after 3 ms`).
+pub fn ending(reply: &Reply) -> String {
     let took = format!("{} ms", reply.took_us / 1000);
     match &reply.outcome {
         Outcome::Exited { code } => format!("exit {code} after {took}"),
@@ -296,7 +296,8 @@ fn output_lines(reply: &Reply) -> Vec<String> {
     let mut lines: Vec<String> =
         reply.stdout.lines().map(|l| format!("    {l}")).collect();
     lines.extend(reply.stderr.lines().map(|l| format!("  ! {l}")));
-    for (stream, cut) in [("stdout", reply.stdout_cut), ("stderr", reply.stderr_cut)]
+    for (stream, cut) in
+        [("stdout", reply.stdout_cut), ("stderr", reply.stderr_cut)]
     {
         if cut > 0 {
             lines.push(format!(

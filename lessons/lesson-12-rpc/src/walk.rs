@@ -49,7 +49,8 @@ impl Agents {
                 .stdout(Stdio::piped())
                 .spawn()
                 .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-            let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+            let mut stdout =
+                BufReader::new(child.stdout.take().expect("piped"));
             started.children.push(child);
             let mut line = String::new();
             stdout.read_line(&mut line)?;
