@@ -17,6 +17,8 @@
 //! - `queue.rs` (lesson 08): items per second through a queue of 10
 //!   with 3 cooks and 2 eaters, and one handoff, for our `Queue`, std,
 //!   crossbeam, may and tokio.
+//! - `rpc.rs` (lesson 12): one task from a console to one and to three
+//!   agents over RabbitMQ, until every reply is filed.
 //! - `trace.rs` (`shared`): what recording one event on a trace costs, so
 //!   the timelines can be trusted not to distort what they show.
 //!
