@@ -91,6 +91,7 @@ figures:
     cargo run --release -p lesson-09-redis -- consume --model async --messages 10 --trickle-ms 30 --svg book/src/figures/09-async-trickle.svg
     cargo run --release -p lesson-09-redis -- compare --messages 10 --svg book/src/figures/09-models.svg
     cargo run --release -p lesson-10-rabbitmq -- demo-fair --svg book/src/figures/10-fair.svg
+    cargo run --release -p lesson-12-rpc -- fanout --svg book/src/figures/12-fanout.svg
 
 # Run what CI runs: fmt check, clippy, tests.
 ci:

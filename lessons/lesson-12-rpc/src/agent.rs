@@ -52,7 +52,6 @@ pub fn waiting_line(name: &str, limits: &Limits) -> String {
 pub const ALLOW_ANY_WARNING: &str = "warning: --allow-any: this agent runs \
     any program that anyone who can publish to the broker sends it";
 
-// ANCHOR: serve
 /// Runs agent `name` on the broker at `url`: declares the exchange and its
 /// queue, binds them, then answers tasks until `stop` fires (or `count`
 /// tasks). Returns how many it answered.
@@ -70,6 +69,7 @@ pub async fn serve(
 ) -> shared::Result<usize> {
     let session = connect::open(url, &format!("agent {name}")).await?;
     let channel = &session.channel;
+    // ANCHOR: serve
     let (exchange, queue) = (exchange(prefix), queue(prefix, name));
     declare::exchange(channel, &exchange, lapin::ExchangeKind::Direct).await?;
     declare::queue(channel, &queue, Durability::Transient).await?;
@@ -108,7 +108,7 @@ pub async fn serve(
     };
     let answered =
         rpc::serve(channel, &queue, count, stop, announce, handle).await?;
+    // ANCHOR_END: serve
     session.close().await?;
     Ok(answered)
 }
-// ANCHOR_END: serve

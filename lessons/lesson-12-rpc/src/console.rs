@@ -56,7 +56,6 @@ pub fn words(command: &str) -> Vec<String> {
     command.split_whitespace().map(str::to_owned).collect()
 }
 
-// ANCHOR: submit
 /// Sends `command` to each of `hosts` as one new task: reserves an id,
 /// declares its results queue, leaves the header there, and publishes one
 /// request per host to the direct exchange, routed by the host's name.
@@ -72,6 +71,7 @@ pub async fn submit(
     if argv.is_empty() || hosts.is_empty() {
         return Err("a task needs a command and at least one host".into());
     }
+    // ANCHOR: submit
     let id = fresh_id(connection, prefix).await?;
     let results = results_queue(prefix, id);
     let mut arguments = FieldTable::default();

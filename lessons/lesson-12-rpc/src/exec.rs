@@ -90,7 +90,6 @@ impl Default for Limits {
     }
 }
 
-// ANCHOR: run
 /// Runs `argv` under `limits` and returns host `host`'s reply.
 pub async fn run(host: &str, argv: &[String], limits: &Limits) -> Reply {
     let mut reply = Reply {
@@ -133,6 +132,7 @@ pub async fn run(host: &str, argv: &[String], limits: &Limits) -> Reply {
         }
     };
     reply.pid = child.id();
+    // ANCHOR: run
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let mut reading = std::pin::pin!(async {
         tokio::join!(capped(stdout, limits.cap), capped(stderr, limits.cap))

@@ -127,7 +127,6 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-// ANCHOR: answer
 /// Does what `line` asks of `console` and prints the answer; returns
 /// whether to go on. Only the broker going away is an error.
 pub async fn answer(
@@ -168,7 +167,6 @@ pub async fn answer(
     }
     Ok(true)
 }
-// ANCHOR_END: answer
 
 /// The interactive loop: the prompt, a line, its answer, until `exit` or
 /// the end of `lines`. With `echo` (input that is not a terminal), each
