@@ -140,3 +140,79 @@ fn the_console_survives_every_bad_input() {
         include_str!("../../output/console-bad-input.txt")
     );
 }
+
+#[test]
+#[ignore = "needs RabbitMQ: cargo xtask test runs it"]
+fn the_console_collects_results_while_it_waits_for_input() {
+    let server = broker();
+    let (url, prefix) = (server.url(), prefix("interactive"));
+    let (mut a, _a_out) = agent_process(url, &prefix, "a");
+    let mut console = Command::new(BIN)
+        .args(["--amqp", url, "--prefix", &prefix, "console"])
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = console.stdin.take().unwrap();
+    let mut output = BufReader::new(console.stdout.take().unwrap());
+    let mut read_line = || {
+        let mut line = String::new();
+        assert!(
+            output.read_line(&mut line).unwrap() > 0,
+            "the console ended"
+        );
+        line.trim_end().to_owned()
+    };
+    writeln!(input, r#"run "echo typed" --hosts a"#).unwrap();
+    assert_eq!(read_line(), r#">>: run "echo typed" --hosts a"#);
+    let id = task_id(&read_line());
+    // The console reads nothing more until the next line; the reply is
+    // filed meanwhile, and a later check_task shows it.
+    let give_up = Instant::now() + Duration::from_secs(120);
+    loop {
+        writeln!(input, "check_task {id}").unwrap();
+        assert_eq!(read_line(), format!(">>: check_task {id}"));
+        assert_eq!(read_line(), format!("task {id}: `echo typed` on a"));
+        let state = read_line();
+        if state != "a: pending" {
+            assert!(state.starts_with("a: exit 0 after "), "{state}");
+            assert_eq!(read_line(), "    typed");
+            break;
+        }
+        assert!(Instant::now() < give_up, "no reply from a");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    writeln!(input, "exit").unwrap();
+    assert_eq!(read_line(), ">>: exit");
+    assert!(console.wait().unwrap().success());
+    a.kill().unwrap();
+    a.wait().unwrap();
+}
+
+#[test]
+#[ignore = "needs RabbitMQ: cargo xtask test runs it"]
+fn allow_any_is_printed_as_a_warning_at_start() {
+    let server = broker();
+    let prefix = prefix("allow-any");
+    let mut agent = Command::new(BIN)
+        .args(["--amqp", server.url(), "--prefix", &prefix, "agent"])
+        .args(["--name", "open", "--allow-any"])
+        .env_remove("RUST_BACKTRACE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(agent.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("(runs: any command;"), "{line}");
+    let pid = rustix::process::Pid::from_child(&agent);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let output = agent.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim_end(),
+        lesson_12_rpc::agent::ALLOW_ANY_WARNING
+    );
+}
