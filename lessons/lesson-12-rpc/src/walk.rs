@@ -138,7 +138,7 @@ pub async fn session(
 fn waited(task: &crate::task::Task) -> String {
     let (answered, _, silent) = task.counts(crate::task::now_ms());
     if silent == 0 {
-        format!("waited until all {answered} hosts answered")
+        format!("waited until all {answered} answered")
     } else {
         format!(
             "waited {} s for the hosts that did not answer",
