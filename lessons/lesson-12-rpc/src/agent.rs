@@ -55,7 +55,10 @@ pub const ALLOW_ANY_WARNING: &str = "warning: --allow-any: this agent runs \
 /// Runs agent `name` on the broker at `url`: declares the exchange and its
 /// queue, binds them, then answers tasks until `stop` fires (or `count`
 /// tasks). Returns how many it answered.
-#[allow(clippy::too_many_arguments)] // reason: the agent's CLI flags, one each
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the agent's settings and its stop, ready and output hooks"
+)]
 pub async fn serve(
     url: &str,
     prefix: &str,

@@ -45,10 +45,10 @@ fn elided(stdout: &str) -> String {
         }
         if let Some(at) = line.find(" after ") {
             let rest = &line[at + 7..];
-            if let Some(ms) = rest.strip_suffix(" ms") {
-                if ms.parse::<u64>().is_ok() {
-                    line = format!("{} after T ms", &line[..at]);
-                }
+            if let Some(ms) = rest.strip_suffix(" ms")
+                && ms.parse::<u64>().is_ok()
+            {
+                line = format!("{} after T ms", &line[..at]);
             }
         }
         lines.push(line);
