@@ -30,13 +30,14 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use futures::StreamExt;
 use lapin::options::{
-    BasicGetOptions, BasicPublishOptions, QueueDeclareOptions,
+    BasicCancelOptions, BasicConsumeOptions, BasicGetOptions,
+    BasicPublishOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection};
 use lesson_10_rabbitmq::connect::{self, lost};
-use lesson_10_rabbitmq::consume::{self, Ack};
 use lesson_10_rabbitmq::declare;
 use tokio::sync::Notify;
 
@@ -234,7 +235,6 @@ impl Console {
         })
     }
 
-    // ANCHOR: run
     /// `run "CMD ARGS" --hosts A B`: sends the task, starts collecting its
     /// replies in the background, and returns its id at once.
     pub async fn run(
@@ -255,24 +255,38 @@ impl Console {
         .await?;
         let id = header.id;
         lock(&self.book.tasks).push(Task::new(header));
+        // ANCHOR: run
+        // The replies are not acknowledged one by one (no_ack): this
+        // console is their only reader, and they are kept in its memory.
         let queue = results_queue(&self.prefix, id);
-        let mut replies =
-            consume::start(channel, &queue, None, Ack::Auto, consume::never())
-                .await?;
-        let book = self.book.clone();
+        let options = BasicConsumeOptions {
+            no_ack: true,
+            ..BasicConsumeOptions::default()
+        };
+        let mut replies = channel
+            .basic_consume(
+                queue.into(),
+                "".into(),
+                options,
+                FieldTable::default(),
+            )
+            .await
+            .map_err(lost)?;
+        let (book, channel) = (self.book.clone(), channel.clone());
         self.collectors.push(tokio::spawn(async move {
-            while let Ok(Some(delivery)) = replies.next().await {
-                if let Ok(Message::Result(reply)) =
-                    Message::from_bytes(&delivery.data)
-                {
-                    let mut tasks = lock(&book.tasks);
-                    if let Some(task) =
-                        tasks.iter_mut().find(|t| t.header.id == id)
-                    {
-                        task.file(reply);
-                    }
-                }
+            while let Some(Ok(delivery)) = replies.next().await {
+                let all_in = match Message::from_bytes(&delivery.data) {
+                    Ok(Message::Result(reply)) => file(&book, id, reply),
+                    _ => false,
+                };
                 book.changed.notify_waiters();
+                if all_in {
+                    // Every host has answered: stop consuming, so that the
+                    // queue, unused, expires an hour from now.
+                    let cancel = BasicCancelOptions::default();
+                    let _ = channel.basic_cancel(replies.tag(), cancel).await;
+                    break;
+                }
             }
         }));
         Ok(id)
@@ -323,6 +337,17 @@ impl Console {
         }
         self.session.close().await
     }
+}
+
+/// Files `reply` under task `id` in `book`; returns whether every host of
+/// the task has now answered.
+fn file(book: &Book, id: TaskId, reply: crate::task::Reply) -> bool {
+    let mut tasks = lock(&book.tasks);
+    let Some(task) = tasks.iter_mut().find(|t| t.header.id == id) else {
+        return false;
+    };
+    task.file(reply);
+    task.replies.len() == task.header.hosts.len()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
