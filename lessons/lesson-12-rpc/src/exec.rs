@@ -2,7 +2,7 @@
 //! timeout that kills, and a cap on what is kept of its output.
 //!
 //! The command arrives as words and is started with `execve` directly, so
-//! `df -h; rm -rf ~` is the program `df` with three odd arguments, never
+//! `df -h; rm -rf ~` is the program `df` with four odd arguments, never
 //! two commands. The first word must be on the agent's allowlist, word
 //! for word (`df`, not `/bin/df` nor `./df`). The process gets no stdin;
 //! both of its pipes are read while it runs (a process that fills a pipe
