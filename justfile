@@ -92,6 +92,7 @@ figures:
     cargo run --release -p lesson-09-redis -- compare --messages 10 --svg book/src/figures/09-models.svg
     cargo run --release -p lesson-10-rabbitmq -- demo-fair --svg book/src/figures/10-fair.svg
     cargo run --release -p lesson-11-ftp -- interleave --svg book/src/figures/11-interleave.svg
+    cargo run --release -p lesson-12-rpc -- fanout --svg book/src/figures/12-fanout.svg
 
 # Run what CI runs: fmt check, clippy, tests.
 ci:

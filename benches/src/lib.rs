@@ -20,6 +20,8 @@
 //! - `ftp.rs` (lesson 11): aggregate download and upload throughput of
 //!   the file server at 10 clients on the selector and the runtime,
 //!   beside one loopback copy, and `sendfile` against `read` + `write`.
+//! - `rpc.rs` (lesson 12): one task from a console to one and to three
+//!   agents over RabbitMQ, until every reply is filed.
 //! - `trace.rs` (`shared`): what recording one event on a trace costs, so
 //!   the timelines can be trusted not to distort what they show.
 //!

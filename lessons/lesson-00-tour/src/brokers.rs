@@ -47,7 +47,7 @@ pub fn decide(
 pub fn needed_by(number: u32) -> &'static [Binary] {
     match number {
         9 => &[Binary::RedisServer],
-        10 => &[Binary::RabbitmqServer],
+        10 | 12 => &[Binary::RabbitmqServer],
         _ => &[],
     }
 }
@@ -105,6 +105,7 @@ mod tests {
     fn the_broker_lessons_name_their_servers() {
         assert_eq!(needed_by(9), [Binary::RedisServer]);
         assert_eq!(needed_by(10), [Binary::RabbitmqServer]);
+        assert_eq!(needed_by(12), [Binary::RabbitmqServer]);
         assert!(needed_by(1).is_empty());
     }
 

@@ -130,6 +130,11 @@ pub fn stops() -> Vec<Stop> {
             title: "lesson 11: a file server on one thread",
             run: lesson_11,
         },
+        Stop {
+            number: 12,
+            title: "lesson 12: commands on 1, 2 and 4 agents by RPC",
+            run: lesson_12,
+        },
     ]
 }
 
@@ -579,6 +584,32 @@ fn lesson_11(size: Size) -> shared::Result<Row> {
                  downloading: {}; uploads (to disk) {upload:.0} MB/s",
                 times(selector / runtime),
             ),
+        ],
+        figures,
+    })
+}
+
+fn lesson_12(size: Size) -> shared::Result<Row> {
+    // 200 tasks of `sleep 0.05` per agent count (20 in the quick tour).
+    let sizes = match size {
+        Size::Quick => lesson_12_rpc::measure::Sizes { tasks: 20 },
+        Size::Normal => lesson_12_rpc::measure::Sizes::NORMAL,
+    };
+    let rabbit = shared::services::RabbitServer::connect_or_start()?;
+    let figures =
+        lesson_12_rpc::measure::measure_blocking(rabbit.url(), sizes)?;
+    let one = figure(&figures, "tasks_per_sec_1")?;
+    let four = figure(&figures, "tasks_per_sec_4")?;
+    let trip = figure(&figures, "task_round_trip_ms")?;
+    Ok(Row {
+        lesson: "lesson-12-rpc",
+        compared: "fan tasks out to agents",
+        ratios: vec![
+            format!(
+                "4 agents {four:.1} vs 1 agent {one:.1} tasks/s: {}",
+                times(four / one),
+            ),
+            format!("one `echo hi` task: {}", human_ns(trip * 1e6)),
         ],
         figures,
     })

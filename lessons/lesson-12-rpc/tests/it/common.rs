@@ -1,0 +1,97 @@
+//! What the tests share: a broker, names no other test uses, a runtime,
+//! agents on it.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use lesson_12_rpc::agent;
+use lesson_12_rpc::exec::{Allow, Limits};
+use shared::services::{RabbitServer, Service};
+use shared::{Trace, Transcript};
+
+/// The lesson's binary.
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_lesson-12-rpc");
+
+/// The broker at `AMQP_URL` (`cargo xtask test`), or a private one.
+pub(crate) fn broker() -> Service<RabbitServer> {
+    RabbitServer::connect_or_start().expect("a RabbitMQ broker")
+}
+
+/// A name prefix no other test (nor another run of this one) uses, so
+/// tests can share one broker.
+pub(crate) fn prefix(test: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("lesson12-test-{test}-{}-{n}-", std::process::id())
+}
+
+/// A current-thread runtime, as the lesson's CLI uses.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Runs the binary against `url` with `args`, capturing its output.
+pub(crate) fn run(url: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("AMQP_URL", url)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+/// Stdout of a run that must succeed with nothing on stderr.
+pub(crate) fn stdout_of(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "failed: {stderr}");
+    assert!(stderr.is_empty(), "wrote on stderr: {stderr}");
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// Agent `name` as a task of the current runtime, with `limits`; returns
+/// once it consumes. It runs until the test's runtime ends.
+pub(crate) async fn agent(url: &str, prefix: &str, name: &str, limits: Limits) {
+    let (ready, is_ready) = tokio::sync::oneshot::channel();
+    let (url, prefix, name) =
+        (url.to_owned(), prefix.to_owned(), name.to_owned());
+    tokio::spawn(async move {
+        let lane = Trace::disabled().lane("agent");
+        let stop = lesson_10_rabbitmq::consume::never();
+        let served = agent::serve(
+            &url,
+            &prefix,
+            &name,
+            &limits,
+            None,
+            stop,
+            move || {
+                let _ = ready.send(());
+            },
+            &Transcript::quiet(),
+            &lane,
+        )
+        .await;
+        served.expect("the agent serves");
+    });
+    is_ready.await.expect("the agent started");
+}
+
+/// The default limits, with `timeout`.
+pub(crate) fn limits(timeout: Duration) -> Limits {
+    Limits {
+        timeout,
+        ..Limits::default()
+    }
+}
+
+/// Limits that allow only `programs`.
+pub(crate) fn allowing(programs: &str) -> Limits {
+    Limits {
+        allow: Allow::list(programs),
+        ..Limits::default()
+    }
+}
