@@ -20,7 +20,9 @@
 //!   [`LessonBinary::assert_full_disk_is_one_error`].
 //!
 //! And for servers, [`with_fd_limit`] starts a child a few descriptors
-//! away from `EMFILE`.
+//! away from `EMFILE`; for tests that share one broker,
+//! [`unique_prefix`] names their queues and keys apart, and
+//! [`LessonBinary::run_with_env`] points the binary at the broker.
 //!
 //! Each check runs the real binary in a child process, with
 //! `RUST_BACKTRACE` removed: a learner who set it for a debugging session
@@ -141,6 +143,27 @@ impl LessonBinary {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 
+    /// Runs the binary like [`LessonBinary::run`], with the environment
+    /// variable `key` set to `value` (a broker lesson's `AMQP_URL` or
+    /// `REDIS_URL`).
+    ///
+    /// # Panics
+    ///
+    /// If the binary cannot be started.
+    pub fn run_with_env(
+        &self,
+        args: &[&str],
+        key: &str,
+        value: &str,
+    ) -> Output {
+        Command::new(self.path)
+            .args(args)
+            .env(key, value)
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path))
+    }
+
     fn run_with_stdout(&self, args: &[&str], stdout: Stdio) -> Output {
         Command::new(self.path)
             .args(args)
@@ -252,6 +275,37 @@ impl LessonBinary {
             })
             .collect()
     }
+}
+
+/// The stdout of a finished run that must have succeeded quietly: exit
+/// status 0 and nothing on stderr.
+///
+/// # Panics
+///
+/// If it failed, wrote on stderr, or printed something other than UTF-8.
+pub fn quiet_stdout(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "failed: {stderr}");
+    assert!(stderr.is_empty(), "wrote on stderr: {stderr}");
+    text(&[], "stdout", &output.stdout).to_owned()
+}
+
+/// A prefix for the names (queues, exchanges, keys) of one test that no
+/// other test, nor another run of this one, uses:
+/// `{lesson}-test-{test}-{pid}-{n}-`. Tests that share one broker stay
+/// out of each other's way by naming everything they declare with it.
+///
+/// ```
+/// let a = shared::cli_check::unique_prefix("lesson10", "hello");
+/// let b = shared::cli_check::unique_prefix("lesson10", "hello");
+/// assert!(a.starts_with("lesson10-test-hello-"));
+/// assert_ne!(a, b);
+/// ```
+pub fn unique_prefix(lesson: &str, test: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{lesson}-test-{test}-{}-{n}-", std::process::id())
 }
 
 /// `bytes` as text; the lessons print only UTF-8, so anything else is a

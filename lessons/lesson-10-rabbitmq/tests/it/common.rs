@@ -1,7 +1,8 @@
 //! What the tests share: a broker, names no other test uses, a runtime.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
+use shared::cli_check::LessonBinary;
 use shared::services::{RabbitServer, Service};
 
 /// The lesson's binary.
@@ -15,10 +16,7 @@ pub(crate) fn broker() -> Service<RabbitServer> {
 /// A name prefix no other test (nor another run of this one) uses, so
 /// tests can share one broker.
 pub(crate) fn prefix(test: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    format!("lesson10-test-{test}-{}-{n}-", std::process::id())
+    shared::cli_check::unique_prefix("lesson10", test)
 }
 
 /// A current-thread runtime, as the lesson's CLI uses.
@@ -29,20 +27,13 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Runs the binary against `url` with `args`, capturing its output.
+/// Runs the binary against the broker at `url` with `args`, capturing
+/// its output.
 pub(crate) fn run(url: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("AMQP_URL", url)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
+    LessonBinary::new(BIN).run_with_env(args, "AMQP_URL", url)
 }
 
 /// Stdout of a run that must succeed with nothing on stderr.
 pub(crate) fn stdout_of(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "failed: {stderr}");
-    assert!(stderr.is_empty(), "wrote on stderr: {stderr}");
-    String::from_utf8(output.stdout.clone()).unwrap()
+    shared::cli_check::quiet_stdout(output)
 }

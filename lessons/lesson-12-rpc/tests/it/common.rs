@@ -1,11 +1,12 @@
 //! What the tests share: a broker, names no other test uses, a runtime,
 //! agents on it.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use lesson_12_rpc::agent;
 use lesson_12_rpc::exec::{Allow, Limits};
+use shared::cli_check::LessonBinary;
 use shared::services::{RabbitServer, Service};
 use shared::{Trace, Transcript};
 
@@ -20,10 +21,7 @@ pub(crate) fn broker() -> Service<RabbitServer> {
 /// A name prefix no other test (nor another run of this one) uses, so
 /// tests can share one broker.
 pub(crate) fn prefix(test: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    format!("lesson12-test-{test}-{}-{n}-", std::process::id())
+    shared::cli_check::unique_prefix("lesson12", test)
 }
 
 /// A current-thread runtime, as the lesson's CLI uses.
@@ -34,22 +32,15 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Runs the binary against `url` with `args`, capturing its output.
+/// Runs the binary against the broker at `url` with `args`, capturing
+/// its output.
 pub(crate) fn run(url: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("AMQP_URL", url)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
+    LessonBinary::new(BIN).run_with_env(args, "AMQP_URL", url)
 }
 
 /// Stdout of a run that must succeed with nothing on stderr.
 pub(crate) fn stdout_of(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "failed: {stderr}");
-    assert!(stderr.is_empty(), "wrote on stderr: {stderr}");
-    String::from_utf8(output.stdout.clone()).unwrap()
+    shared::cli_check::quiet_stdout(output)
 }
 
 /// Agent `name` as a task of the current runtime, with `limits`; returns
